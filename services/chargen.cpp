@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// Character generator (RFC 864): lines of 72 printable ASCII characters, each
+// starting one character further along the 95-character cycle, CRLF-ended.
+// Over TCP it writes while the peer reads; over UDP each datagram gets a
+// reply of 0 to 512 characters.
+#include <cstdint>
+
+#include "standard.hpp"
+
+namespace superd::services {
+
+namespace {
+constexpr int kPrintable = 95;  // ' ' .. '~'
+constexpr int kLineChars = 72;
+
+void append_line(std::string& out, int start) {
+  for (int i = 0; i < kLineChars; ++i) out += static_cast<char>(' ' + (start + i) % kPrintable);
+  out += "\r\n";
+}
+
+class ChargenStream : public StreamHandler {
+ public:
+  void on_open(Stream& s) override { fill(s); }
+  void on_drain(Stream& s) override { fill(s); }
+  // Input is read and ignored, as the RFC says.
+
+ private:
+  void fill(Stream& s) {
+    std::string chunk;
+    while (s.pending() + chunk.size() < s.low_water()) append_line(chunk, next_++ % kPrintable);
+    s.write(chunk);
+  }
+  int next_ = 0;
+};
+}  // namespace
+
+Builtin chargen() {
+  return Builtin{"chargen", "Sends lines of rotating printable characters (RFC 864).",
+                 [] { return std::make_unique<ChargenStream>(); },
+                 [state = std::uint32_t{1}](std::string_view, std::string& reply) mutable {
+                   // A small LCG picks the length; nothing here needs to be unpredictable.
+                   state = state * 1103515245u + 12345u;
+                   std::size_t len = (state >> 16) % 513;
+                   int line = static_cast<int>((state >> 8) % kPrintable);
+                   reply.clear();
+                   while (reply.size() < len) append_line(reply, line++);
+                   reply.resize(len);
+                   return true;
+                 }};
+}
+
+}  // namespace superd::services

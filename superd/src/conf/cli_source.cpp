@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: MIT
+#include "conf/cli_source.hpp"
+
+#include <boost/program_options.hpp>
+#include <sstream>
+
+#include "conf/schema.hpp"
+
+namespace po = boost::program_options;
+
+namespace superd::conf {
+
+namespace {
+
+const char* const kServiceSetting = "service-setting";
+const char* const kPositional = "positional-setting";
+
+bool is_bool_key(const KeySpec* k) {
+  return k && std::string_view(k->target.type) == kTypeName<bool>;
+}
+
+po::options_description actions() {
+  po::options_description d("Actions");
+  d.add_options()
+      ("check,t", "Validate the configuration, print every problem with file:line, exit 0 or 1.")
+      ("print-config", "Print the effective configuration with the origin of each value, exit.")
+      ("inetd", po::value<std::string>()->value_name("SERVICE"),
+       "Serve one connection already on stdin/stdout with SERVICE, then exit.")
+      ("dump-schema", po::value<std::string>()->value_name("man"),
+       "Print the KEYS section of superd.conf(5) generated from the schema.")
+      ("help,h", "Show this help.")
+      ("version,V", "Show the version.");
+  return d;
+}
+
+po::options_description key_options() {
+  po::options_description d("Settings (--KEY=VALUE, --KEY VALUE, KEY=VALUE, --SERVICE.KEY=VALUE)");
+  for (const KeySpec& k : keys()) {
+    if (k.scope == Scope::Service) continue;
+    std::string flags = k.name;
+    if (flags == "conf_file") flags += ",c";
+    std::string doc = k.doc;
+    if (*k.def) doc += std::string(" [") + k.def + "]";
+    po::typed_value<std::string>* v = po::value<std::string>()->value_name(k.target.type);
+    if (is_bool_key(&k)) v->implicit_value("yes");
+    if (k.repeat) {
+      d.add_options()(flags.c_str(), po::value<std::vector<std::string>>()->composing()->value_name(k.target.type), doc.c_str());
+    } else {
+      d.add_options()(flags.c_str(), v, doc.c_str());
+    }
+  }
+  return d;
+}
+
+po::options_description hidden() {
+  po::options_description d;
+  d.add_options()(kServiceSetting, po::value<std::vector<std::string>>()->composing())(
+      kPositional, po::value<std::vector<std::string>>()->composing());
+  return d;
+}
+
+// "--SERVICE.KEY VALUE" becomes "--SERVICE.KEY=VALUE" (a boolean key alone means yes),
+// so that Program_options sees one token.
+std::vector<std::string> join_service_values(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto dot = a.find('.');
+    if (a.rfind("--", 0) != 0 || dot == std::string::npos || a.find('=') != std::string::npos) {
+      out.push_back(a);
+      continue;
+    }
+    if (is_bool_key(find_key(a.substr(dot + 1))))
+      out.push_back(a + "=yes");
+    else if (i + 1 < args.size())
+      out.push_back(a + "=" + args[++i]);
+    else
+      out.push_back(a);  // reported as having no value
+  }
+  return out;
+}
+
+std::pair<std::string, std::string> service_parser(const std::string& token) {
+  auto eq = token.find('=');
+  auto dot = token.find('.');
+  if (token.rfind("--", 0) == 0 && dot != std::string::npos && (eq == std::string::npos || dot < eq))
+    return {kServiceSetting, token.substr(2)};
+  return {};
+}
+
+// "KEY=VALUE" or "SERVICE.KEY=VALUE" -> setting.
+bool add_assignment(const std::string& text, Layer layer, CommandLine& out,
+                    std::vector<Diagnostic>& diags, const char* form) {
+  auto eq = text.find('=');
+  if (eq == std::string::npos) {
+    Diagnostic d;
+    d.file = Origin{layer, {}, 0}.place();
+    d.message = "'" + std::string(form) + text + "' has no value";
+    d.hint = "write " + std::string(form) + text + "=VALUE";
+    diags.push_back(d);
+    return false;
+  }
+  std::string name = text.substr(0, eq), section;
+  if (auto dot = name.find('.'); dot != std::string::npos) {
+    section = name.substr(0, dot);
+    name = name.substr(dot + 1);
+  }
+  out.settings.push_back(Setting{section, name, text.substr(eq + 1), Origin{layer, {}, 0}});
+  return true;
+}
+
+void usage_error(Layer layer, std::string message, std::string hint,
+                 std::vector<Diagnostic>& diags) {
+  Diagnostic d;
+  d.file = Origin{layer, {}, 0}.place();
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  diags.push_back(std::move(d));
+}
+
+}  // namespace
+
+bool parse_args(const std::vector<std::string>& raw, Layer layer, CommandLine& out,
+                std::vector<Diagnostic>& diags) {
+  po::options_description all;
+  all.add(actions()).add(key_options()).add(hidden());
+  po::positional_options_description pos;
+  pos.add(kPositional, -1);
+  po::parsed_options parsed(&all);
+  try {
+    parsed = po::command_line_parser(join_service_values(raw))
+                 .options(all)
+                 .positional(pos)
+                 .extra_parser(service_parser)
+                 .style(po::command_line_style::default_style &
+                        ~po::command_line_style::allow_guessing)
+                 .run();
+  } catch (const po::unknown_option& e) {
+    std::string name = e.get_option_name();
+    std::string bare = name.substr(name.find_first_not_of('-'));
+    std::string guess = suggest_key(bare);
+    const KeySpec* k = find_key(bare);
+    std::string hint = k && k->scope == Scope::Service ? "a service key: write --SERVICE." + bare + "=VALUE"
+                       : guess.empty() ? "see superd --help" : "did you mean '--" + guess + "'?";
+    usage_error(layer, "unknown option '" + name + "'", hint, diags);
+    return false;
+  } catch (const po::error& e) {
+    usage_error(layer, e.what(), "see superd --help", diags);
+    return false;
+  }
+  bool ok = true;
+  for (const po::option& o : parsed.options) {
+    const std::string& key = o.string_key;
+    std::string value = o.value.empty() ? "" : o.value.back();
+    bool is_action = key == "check" || key == "print-config" || key == "help" ||
+                     key == "version" || key == "inetd" || key == "dump-schema";
+    if (is_action && layer != Layer::CommandLine) {
+      usage_error(layer, "'--" + key + "' is an action, valid only on the command line", {}, diags);
+      ok = false;
+    } else if (key == "check") out.check = true;
+    else if (key == "print-config") out.print_config = true;
+    else if (key == "help") out.help = true;
+    else if (key == "version") out.version = true;
+    else if (key == "inetd") out.inetd_service = value;
+    else if (key == "dump-schema") out.dump_schema = value;
+    else if (key == kServiceSetting) ok = add_assignment(value, layer, out, diags, "--") && ok;
+    else if (key == kPositional) ok = add_assignment(value, layer, out, diags, "") && ok;
+    else {
+      const KeySpec* k = find_key(key);
+      if (o.value.empty() && is_bool_key(k)) value = "yes";
+      out.settings.push_back(Setting{"", key, value, Origin{layer, {}, 0}});
+    }
+  }
+  return ok;
+}
+
+std::string help_text() {
+  std::ostringstream os;
+  os << "usage: superd [-c FILE] [--KEY=VALUE | --KEY VALUE | KEY=VALUE]... "
+        "[--SERVICE.KEY=VALUE]...\n"
+        "       superd -t | --check | --print-config | --inetd SERVICE | -h | -V\n\n"
+        "A configuration-driven superserver. Default conf file: "
+     << default_conf_path() << "\n\n"
+     << actions() << "\n"
+     << key_options() << "\nService keys (--SERVICE.KEY=VALUE, or in a [SERVICE] section):\n";
+  for (const KeySpec& k : keys()) {
+    if (k.scope != Scope::Service) continue;
+    std::string left = "  " + std::string(k.name) + " " + k.target.type;
+    if (left.size() < 26) left.resize(26, ' ');
+    else left += "\n" + std::string(26, ' ');
+    os << left << k.doc << (*k.def ? std::string(" [") + k.def + "]" : "") << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace superd::conf

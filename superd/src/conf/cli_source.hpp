@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+// The command line (and the library's new args / run args, which use the
+// same syntax), parsed with Boost.Program_options from a description that is
+// generated from the schema.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "conf/setting.hpp"
+#include "superd/diagnostic.hpp"
+
+namespace superd::conf {
+
+/// What the command line asks for besides settings.
+struct CommandLine {
+  Settings settings;
+  bool check = false;
+  bool print_config = false;
+  bool help = false;
+  bool version = false;
+  std::string dump_schema;    ///< --dump-schema=man: print the KEYS section and exit.
+  std::string inetd_service;  ///< --inetd SERVICE.
+};
+
+/// Parses `args` (no program name) into settings tagged `layer`. Only the
+/// command-line layer may carry actions (--check, --help, ...). Returns false
+/// with diagnostics when the arguments cannot be parsed.
+bool parse_args(const std::vector<std::string>& args, Layer layer, CommandLine& out,
+                std::vector<Diagnostic>& diags);
+
+/// The --help text: usage, actions and every key of the schema.
+std::string help_text();
+
+}  // namespace superd::conf

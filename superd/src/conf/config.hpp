@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: MIT
+// The typed configuration: plain structs built once per load from the winning
+// settings, never modified afterwards. Nothing outside conf/ sees text keys.
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conf/setting.hpp"
+#include "conf/value.hpp"
+#include "net/access.hpp"
+#include "net/endpoint.hpp"
+
+namespace superd::conf {
+
+/// A user and group resolved when the configuration loads.
+struct Identity {
+  bool set = false;  ///< False: the child keeps superd's own identity.
+  std::string user;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;  ///< Supplementary groups of `user`.
+};
+
+/// One service: a `[name]` section plus inherited global defaults.
+struct ServiceConfig {
+  std::string name;
+  // Endpoints.
+  std::vector<std::string> port;  ///< As written; parsed into `endpoints`.
+  std::string host = "*";
+  std::string proto = "tcp";
+  Backlog listen;
+  // What serves a connection: exactly one of these.
+  Argv exec;
+  std::string builtin;
+  std::optional<bool> wait;  ///< Unset: no for stream endpoints, yes for datagram.
+  // Child set-up.
+  std::string user, group, chroot;
+  FileMode umask;
+  std::optional<int> nice;
+  std::vector<EnvEntry> env;
+  std::vector<EnvName> passenv;
+  Limit rlimit_as, rlimit_core, rlimit_cpu, rlimit_data;  ///< Unset: inherited from superd.
+  Limit rlimit_fsize, rlimit_nofile, rlimit_nproc, rlimit_stack;
+  StderrMode stderr_mode = StderrMode::Log;
+  // Limits and access.
+  int max_instances = -1;
+  int max_per_source = -1;
+  double max_rate = 0;
+  std::string busy_message;
+  Seconds timeout;
+  std::vector<net::Pattern> allow, deny;
+  std::vector<net::Cidr> cidr_allow, cidr_deny;
+  // Unix endpoints.
+  FileMode socket_mode;
+  std::string socket_owner, socket_group;
+  bool disabled = false;
+  LogLevel log_level;
+
+  // Derived when the configuration is finalised.
+  std::vector<net::Endpoint> endpoints;
+  net::AccessPolicy access;
+  Identity identity;
+  uid_t socket_uid = static_cast<uid_t>(-1);  ///< -1: leave as created.
+  gid_t socket_gid = static_cast<gid_t>(-1);
+};
+
+/// Keys of the supervisor itself.
+struct GlobalConfig {
+  std::string conf_file;
+  std::vector<std::string> include;
+  std::string log_file;  ///< Empty: stderr, or syslog when `background`.
+  std::string syslog_ident = "superd";
+  Facility syslog_facility;
+  std::string pid_file;
+  bool background = false;
+  bool setsid = false;
+  int max_connections = -1;
+  Seconds shutdown_timeout;
+  bool stop_children = false;
+  bool reverse_lookups = false;
+  /// Values of keys valid in both scopes, set in the global section:
+  /// the starting point of every service.
+  ServiceConfig defaults;
+};
+
+/// A value as --print-config shows it.
+struct ShownValue {
+  std::vector<std::string> texts;
+  Origin origin;                 ///< Where the first value came from.
+  std::vector<Origin> origins;   ///< Where each of `texts` came from.
+  bool inherited = false;  ///< A service value that came from the global section.
+};
+
+/// A whole, valid configuration.
+struct Config {
+  GlobalConfig global;
+  std::vector<ServiceConfig> services;
+  std::string conf_path;   ///< The conf file read; "(embedded)" for the built-in default.
+  bool embedded = false;   ///< True when no conf file existed and the default was used.
+  /// Effective text and origin of every key: section ("" global) -> key -> value.
+  std::map<std::string, std::map<std::string, ShownValue>> shown;
+  std::vector<std::string> service_order;  ///< Section names in the order defined.
+};
+
+}  // namespace superd::conf

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+// inih is confined to this file. It gives its handler no line numbers, so our
+// reader feeds it one line at a time and counts them; it strips each line's
+// leading blanks first, so inih never treats an indented line as the
+// continuation of the previous value.
+#include "conf/ini_source.hpp"
+
+#include <glob.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include <cctype>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace superd::conf {
+
+namespace {
+
+constexpr int kMaxIncludeDepth = 16;
+
+#ifdef SUPERD_HAVE_INI_KNOBS
+constexpr std::size_t kInihLineCap = kMaxLineLength;
+#else
+// Without runtime knobs inih's buffer is fixed at build time; longer lines are
+// refused (never silently cut).
+constexpr std::size_t kInihLineCap = INI_MAX_LINE - 3;
+#endif
+
+struct FileState;
+
+struct ReadContext {
+  Settings& out;
+  std::vector<Diagnostic>& diags;
+  std::vector<std::string> stack;  // canonical paths being read, for cycle detection
+  std::map<std::string, Origin> sections;  // service name -> first header
+};
+
+struct FileState {
+  ReadContext* ctx;
+  std::string name;
+  std::string_view text;
+  std::size_t pos = 0;
+  int line = 0;
+  std::string current_section;  // as tracked by our reader, for validation
+};
+
+void error_at(ReadContext& ctx, const std::string& file, int line, std::string message,
+              std::string hint = {}) {
+  Diagnostic d;
+  d.file = file;
+  d.line = line;
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  ctx.diags.push_back(std::move(d));
+}
+
+void read_path(ReadContext& ctx, const std::string& path, const Origin* from);
+void parse_text(ReadContext& ctx, std::string_view text, const std::string& name);
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+void do_include(ReadContext& ctx, const FileState& st, const std::string& pattern) {
+  Origin here{Layer::ConfFile, st.name, st.line};
+  std::string full = pattern.empty() || pattern[0] == '/' ? pattern : dir_of(st.name) + "/" + pattern;
+  glob_t g{};
+  int rc = glob(full.c_str(), GLOB_ERR, nullptr, &g);
+  bool magic = full.find_first_of("*?[") != std::string::npos;
+  if (rc == GLOB_NOMATCH && !magic) {
+    error_at(ctx, st.name, st.line, "include '" + pattern + "': no such file");
+  } else if (rc != 0 && rc != GLOB_NOMATCH) {
+    error_at(ctx, st.name, st.line, "include '" + pattern + "': cannot read the directory");
+  } else {
+    for (std::size_t i = 0; i < g.gl_pathc; ++i) read_path(ctx, g.gl_pathv[i], &here);
+  }
+  globfree(&g);
+}
+
+// Checks a "[name]" line as our reader sees it, before inih does.
+void check_section_line(FileState& st, std::string_view line) {
+  auto close = line.find(']');
+  if (close == std::string_view::npos) return;  // inih reports the syntax error
+  std::string name(line.substr(1, close - 1));
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) name.erase(0, 1);
+  st.current_section = name;
+  if (name == "global") return;
+  ReadContext& ctx = *st.ctx;
+  if (!valid_service_name(name)) {
+    error_at(ctx, st.name, st.line, "invalid service name '" + name + "'",
+             "letters, digits, '_' and '-', at most 64 characters");
+    return;
+  }
+  auto [it, fresh] = ctx.sections.emplace(name, Origin{Layer::ConfFile, st.name, st.line});
+  if (!fresh)
+    error_at(ctx, st.name, st.line, "service '" + name + "' is defined twice",
+             "first at " + it->second.file + ":" + std::to_string(it->second.line));
+}
+
+// inih's reader callback: hands over the next line without its leading blanks.
+char* next_line(char* buf, int size, void* stream) {
+  auto& st = *static_cast<FileState*>(stream);
+  if (st.pos >= st.text.size()) return nullptr;
+  std::size_t end = st.text.find('\n', st.pos);
+  if (end == std::string_view::npos) end = st.text.size();
+  std::string_view line = st.text.substr(st.pos, end - st.pos);
+  st.pos = end + 1;
+  ++st.line;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() > kInihLineCap) {
+    error_at(*st.ctx, st.name, st.line,
+             "line is " + std::to_string(line.size()) + " bytes, longer than the " +
+                 std::to_string(kInihLineCap) + " allowed");
+    line = {};
+  }
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+  if (line.find('\0') != std::string_view::npos) {
+    error_at(*st.ctx, st.name, st.line, "line contains a NUL byte");
+    line = {};
+  }
+  if (!line.empty() && line.front() == '[') check_section_line(st, line);
+  std::size_t n = std::min(line.size(), static_cast<std::size_t>(size) - 2);
+  std::memcpy(buf, line.data(), n);
+  buf[n] = '\n';
+  buf[n + 1] = '\0';
+  return buf;
+}
+
+int on_value(void* user, const char* section, const char* key, const char* value) {
+  auto& st = *static_cast<FileState*>(user);
+  std::string sec = section;
+  if (sec == "global") sec.clear();
+  if (!sec.empty() && !valid_service_name(sec)) return 1;  // already reported
+  Setting s{sec, key, value ? value : "", Origin{Layer::ConfFile, st.name, st.line}};
+  if (s.key == "include") {
+    st.ctx->out.push_back(s);
+    do_include(*st.ctx, st, s.text);
+    return 1;
+  }
+  st.ctx->out.push_back(std::move(s));
+  return 1;
+}
+
+void parse_text(ReadContext& ctx, std::string_view text, const std::string& name) {
+#ifdef SUPERD_HAVE_INI_KNOBS
+  ini_use_stack = false;
+  ini_max_line = static_cast<int>(kMaxLineLength + 3);
+  ini_allow_multiline = false;
+#endif
+  FileState st{&ctx, name, text, 0, 0, {}};
+  std::size_t before = ctx.diags.size();
+  int rc = ini_parse_stream(&next_line, &st, &on_value, &st);
+  if (rc > 0) {
+    // inih reports only its first syntax error; ours are already in the list.
+    bool known = false;
+    for (std::size_t i = before; i < ctx.diags.size(); ++i)
+      known = known || (ctx.diags[i].file == name && ctx.diags[i].line == rc);
+    if (!known)
+      error_at(ctx, name, rc, "syntax error", "expected 'key = value', '[service]' or a comment");
+  } else if (rc < 0) {
+    error_at(ctx, name, 0, "out of memory while parsing");
+  }
+}
+
+void read_path(ReadContext& ctx, const std::string& path, const Origin* from) {
+  char real[PATH_MAX];
+  std::string canon = realpath(path.c_str(), real) ? real : path;
+  for (const auto& open : ctx.stack) {
+    if (open == canon) {
+      error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
+               "include cycle: '" + path + "' is already being read");
+      return;
+    }
+  }
+  if (ctx.stack.size() >= kMaxIncludeDepth) {
+    error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
+             "includes nested deeper than " + std::to_string(kMaxIncludeDepth));
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
+             "cannot read '" + path + "': " + std::strerror(errno));
+    return;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  ctx.stack.push_back(canon);
+  parse_text(ctx, buf.str(), path);
+  ctx.stack.pop_back();
+}
+
+}  // namespace
+
+bool valid_service_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') return false;
+  return true;
+}
+
+void read_conf_file(const std::string& path, Settings& out, std::vector<Diagnostic>& diags) {
+  ReadContext ctx{out, diags, {}, {}};
+  read_path(ctx, path, nullptr);
+}
+
+void parse_string(std::string_view text, const std::string& name, Settings& out,
+                  std::vector<Diagnostic>& diags) {
+  ReadContext ctx{out, diags, {}, {}};
+  char real[PATH_MAX];
+  ctx.stack.push_back(realpath(name.c_str(), real) ? real : name);
+  parse_text(ctx, text, name);
+}
+
+}  // namespace superd::conf

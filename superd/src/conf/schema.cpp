@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+#include "conf/schema.hpp"
+
+#include <algorithm>
+
+#ifndef SUPERD_SYSCONFDIR
+#define SUPERD_SYSCONFDIR "/etc"
+#endif
+
+namespace superd::conf {
+
+namespace {
+
+using G = GlobalConfig;
+using S = ServiceConfig;
+constexpr bool One = false, Many = true;
+constexpr Scope Global = Scope::Global, Service = Scope::Service, Both = Scope::Both;
+constexpr const char* kOwnPrivileges =
+    "in the global section it sets the default for services; superd does not yet drop its "
+    "own privileges";
+
+// clang-format off
+const KeySpec kKeys[] = {
+  // name            scope    repeat default      doc / target
+  {"conf_file",      Global,  One,  SUPERD_SYSCONFDIR "/superd.conf",
+   "Configuration file to read (cannot be set inside a conf file).", to<&G::conf_file>()},
+  {"include",        Global,  Many, "",
+   "Glob of further conf files, relative to the including file; matches read in sorted order.",
+   to<&G::include>()},
+  {"log_level",      Both,    One,  "2",
+   "Log verbosity: 0 err, 1 warning, 2 notice, 3 info, 4 debug.", to<&S::log_level>()},
+  {"log_file",       Global,  One,  "",
+   "Log to stderr, syslog, or append to this file; empty: stderr (syslog when background).",
+   to<&G::log_file>()},
+  {"syslog_ident",   Global,  One,  "superd", "Program name in syslog lines.", to<&G::syslog_ident>()},
+  {"syslog_facility", Global, One,  "daemon", "Syslog facility (daemon, auth, local0..local7, ...).",
+   to<&G::syslog_facility>()},
+  {"pid_file",       Global,  One,  "", "Write superd's process id to this file while running.",
+   to<&G::pid_file>()},
+  {"background",     Global,  One,  "no", "Detach from the terminal after binding (daemonize).",
+   to<&G::background>()},
+  {"setsid",         Global,  One,  "no", "Start a new session (setsid) at start-up.", to<&G::setsid>()},
+  {"user",           Both,    One,  "", "User a service's program runs as; required for exec services when superd runs as root.",
+   to<&S::user>(), kOwnPrivileges},
+  {"group",          Both,    One,  "", "Group a service's program runs as; default: the user's primary group.",
+   to<&S::group>(), kOwnPrivileges},
+  {"chroot",         Both,    One,  "", "Directory a service's program is confined to (chroot) before exec.",
+   to<&S::chroot>(), kOwnPrivileges},
+  {"max_connections", Global, One,  "-1", "Connections served at once over all services; -1 unlimited.",
+   to<&G::max_connections>(), nullptr, -1},
+  {"shutdown_timeout", Global, One, "10", "Seconds to let connections finish when stopping.",
+   to<&G::shutdown_timeout>()},
+  {"stop_children",  Global,  One,  "no", "On SIGTERM/SIGINT also stop running programs (TERM, then KILL).",
+   to<&G::stop_children>()},
+  {"reverse_lookups", Global, One,  "no", "Look up peer host names for allow/deny.",
+   to<&G::reverse_lookups>(), "reverse lookups are not implemented; allow/deny match addresses"},
+  {"host",           Both,    One,  "*", "Address for endpoints that name none; * is every address.",
+   to<&S::host>()},
+  {"proto",          Both,    One,  "tcp", "Protocol for endpoints that name none: tcp, udp or unix.",
+   to<&S::proto>()},
+  {"listen",         Both,    One,  "SOMAXCONN", "Listen backlog of stream endpoints.", to<&S::listen>()},
+  {"port",           Service, Many, "", "Endpoint to listen on (see ENDPOINTS); repeat for more.",
+   to<&S::port>()},
+  {"exec",           Service, One,  "", "Program and arguments, split into words like a shell does, never run by a shell.",
+   to<&S::exec>()},
+  {"builtin",        Service, One,  "", "Built-in service that answers instead of a program.",
+   to<&S::builtin>()},
+  {"wait",           Service, One,  "", "yes: the program gets the listening socket and superd waits for it; default: no for stream, yes for datagram.",
+   to<&S::wait>()},
+  {"umask",          Service, One,  "", "File creation mask of the program (octal).", to<&S::umask>()},
+  {"nice",           Service, One,  "", "Scheduling priority of the program, -20..19.", to<&S::nice>(),
+   nullptr, -20, 19},
+  {"env",            Service, Many, "", "NAME=VALUE added to the program's environment.", to<&S::env>()},
+  {"passenv",        Service, Many, "", "Name of a variable of superd's environment passed to the program.",
+   to<&S::passenv>()},
+  {"rlimit_as",      Service, One,  "", "Address space limit of the program (bytes, K/M/G, unlimited).",
+   to<&S::rlimit_as>()},
+  {"rlimit_core",    Service, One,  "", "Core file size limit of the program.", to<&S::rlimit_core>()},
+  {"rlimit_cpu",     Service, One,  "", "CPU time limit of the program, in seconds.", to<&S::rlimit_cpu>()},
+  {"rlimit_data",    Service, One,  "", "Data segment limit of the program.", to<&S::rlimit_data>()},
+  {"rlimit_fsize",   Service, One,  "", "File size limit of the program.", to<&S::rlimit_fsize>()},
+  {"rlimit_nofile",  Service, One,  "", "Open file limit of the program.", to<&S::rlimit_nofile>()},
+  {"rlimit_nproc",   Service, One,  "", "Process count limit of the program's user.", to<&S::rlimit_nproc>()},
+  {"rlimit_stack",   Service, One,  "", "Stack size limit of the program.", to<&S::rlimit_stack>()},
+  {"max_instances",  Both,    One,  "-1", "Connections of this service served at once; -1 unlimited, 0 paused.",
+   to<&S::max_instances>(), nullptr, -1},
+  {"max_per_source", Service, One,  "-1", "Connections at once from one address; -1 unlimited.",
+   to<&S::max_per_source>(), nullptr, -1},
+  {"max_rate",       Service, One,  "0", "New connections per second before accepting pauses; 0 unlimited.",
+   to<&S::max_rate>()},
+  {"busy_message",   Service, One,  "", "Line sent (with CRLF) to a client refused by a limit, before closing.",
+   to<&S::busy_message>()},
+  {"timeout",        Both,    One,  "300", "Idle seconds before a built-in connection is closed; 0 never.",
+   to<&S::timeout>()},
+  {"stderr",         Service, One,  "log", "Program's stderr: log (superd's log), socket, or null.",
+   to<&S::stderr_mode>()},
+  {"allow",          Both,    Many, "", "Regex on the peer address; when allow rules exist, one must match.",
+   to<&S::allow>()},
+  {"deny",           Both,    Many, "", "Regex on the peer address that refuses it.", to<&S::deny>()},
+  {"cidr_allow",     Both,    Many, "", "Address block allowed (e.g. 10.0.0.0/8).", to<&S::cidr_allow>()},
+  {"cidr_deny",      Both,    Many, "", "Address block refused.", to<&S::cidr_deny>()},
+  {"socket_mode",    Service, One,  "", "Permissions of Unix socket files (octal); default from superd's umask.",
+   to<&S::socket_mode>()},
+  {"socket_owner",   Service, One,  "", "Owner of Unix socket files.", to<&S::socket_owner>()},
+  {"socket_group",   Service, One,  "", "Group of Unix socket files.", to<&S::socket_group>()},
+  {"disabled",       Service, One,  "no", "Keep the service defined but do not listen.", to<&S::disabled>()},
+};
+// clang-format on
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::span<const KeySpec> keys() { return kKeys; }
+
+const KeySpec* find_key(std::string_view name) {
+  for (const KeySpec& k : kKeys)
+    if (name == k.name) return &k;
+  return nullptr;
+}
+
+std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
+  std::size_t best = word.size() < 4 ? 1 : (word.size() < 8 ? 2 : 3);
+  std::string found;
+  for (const auto& c : candidates) {
+    std::size_t d = edit_distance(word, c);
+    if (d <= best && (found.empty() || d < best)) best = d, found = c;
+  }
+  return found;
+}
+
+std::string suggest_key(std::string_view name) {
+  std::vector<std::string> names;
+  for (const KeySpec& k : kKeys) names.emplace_back(k.name);
+  return closest(name, names);
+}
+
+const char* default_conf_path() { return kKeys[0].def; }
+
+}  // namespace superd::conf

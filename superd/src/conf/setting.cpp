@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: MIT
+#include "conf/setting.hpp"
+
+namespace superd::conf {
+
+std::string Origin::place() const {
+  switch (layer) {
+    case Layer::NewArgs: return "new args";
+    case Layer::CommandLine: return "command line";
+    case Layer::RunArgs: return "run args";
+    case Layer::ConfFile: return file;
+    case Layer::Default: break;
+  }
+  return "default";
+}
+
+std::string Origin::str() const {
+  switch (layer) {
+    case Layer::NewArgs: return "new-args";
+    case Layer::CommandLine: return "command-line";
+    case Layer::RunArgs: return "run-args";
+    case Layer::ConfFile: return "conf-file " + file + ":" + std::to_string(line);
+    case Layer::Default: break;
+  }
+  return "default";
+}
+
+}  // namespace superd::conf

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+// Whole-service checks made after every key is applied: endpoints parsed with
+// the service's host/proto, exactly one of exec/builtin, identities resolved
+// through UserDb, access rules compiled. Part of load(); see resolve.hpp.
+#include <map>
+
+#include "conf/resolve.hpp"
+#include "conf/schema.hpp"
+
+namespace superd::conf {
+
+namespace {
+
+struct Checker {
+  ServiceConfig& s;
+  const Config& c;
+  std::vector<Diagnostic>& diags;
+  bool ok = true;
+
+  const ShownValue* shown(const std::string& key) const {
+    auto sec = c.shown.find(s.name);
+    if (sec == c.shown.end()) return nullptr;
+    auto it = sec->second.find(key);
+    return it == sec->second.end() ? nullptr : &it->second;
+  }
+  // Where `key` was set, or the first place the section was set at all.
+  Origin origin(const std::string& key) const {
+    if (const ShownValue* v = shown(key)) return v->origin;
+    Origin best;
+    auto sec = c.shown.find(s.name);
+    if (sec != c.shown.end())
+      for (const auto& [k, v] : sec->second)
+        if (!v.inherited &&
+            (best.layer == Layer::Default || v.origin.layer < best.layer ||
+             (v.origin.layer == best.layer && v.origin.file == best.file && v.origin.line < best.line)))
+          best = v.origin;
+    return best;
+  }
+  void error(const std::string& key, std::string message, std::string hint = {}) {
+    Origin o = origin(key);
+    Diagnostic d;
+    d.file = o.layer == Layer::ConfFile ? o.file : o.place();
+    d.line = o.line;
+    d.section = s.name;
+    d.key = key;
+    d.message = "service '" + s.name + "': " + std::move(message);
+    d.hint = std::move(hint);
+    diags.push_back(std::move(d));
+    ok = false;
+  }
+};
+
+void check_endpoints(Checker& ck) {
+  ServiceConfig& s = ck.s;
+  if (!net::valid_proto(s.proto))
+    ck.error("proto", "unknown protocol '" + s.proto + "'", "expected tcp, udp or unix");
+  if (s.port.empty()) ck.error("port", "no endpoint to listen on", "add 'port = PORT/PROTO'");
+  for (const std::string& text : s.port) {
+    net::Endpoint e;
+    std::string err;
+    if (!net::parse_endpoint(text, s.host, s.proto, e, err))
+      ck.error("port", "bad endpoint '" + text + "': " + err);
+    else
+      s.endpoints.push_back(e);
+  }
+}
+
+void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
+  ServiceConfig& s = ck.s;
+  bool has_exec = !s.exec.words.empty(), has_builtin = !s.builtin.empty();
+  if (has_exec == has_builtin) {
+    ck.error(has_exec ? "builtin" : "exec",
+             has_exec ? "sets both 'exec' and 'builtin'" : "sets neither 'exec' nor 'builtin'",
+             "a service runs a program (exec) or a built-in (builtin), exactly one");
+    return;
+  }
+  if (has_builtin) {
+    auto it = builtins.find(s.builtin);
+    if (it == builtins.end()) {
+      std::vector<std::string> names;
+      for (const auto& [n, info] : builtins) names.push_back(n);
+      std::string guess = closest(s.builtin, names);
+      std::string all;
+      for (const auto& n : names) all += (all.empty() ? "" : ", ") + n;
+      ck.error("builtin", "unknown built-in '" + s.builtin + "'",
+               guess.empty() ? "built-ins: " + all : "did you mean '" + guess + "'?");
+      return;
+    }
+    if (s.wait) ck.error("wait", "'wait' applies only to exec services");
+    for (const net::Endpoint& e : s.endpoints)
+      if ((e.stream() && !it->second.stream) || (!e.stream() && !it->second.datagram))
+        ck.error("port", "built-in '" + s.builtin + "' does not serve " +
+                             (e.stream() ? "stream" : "datagram") + " endpoint " + e.str());
+    return;
+  }
+  for (const net::Endpoint& e : s.endpoints)
+    if (!e.stream() && s.wait == false)
+      ck.error("wait", "'wait = no' is not possible on datagram endpoint " + e.str(),
+               "a datagram program gets the socket itself: use wait = yes");
+}
+
+void check_identity(Checker& ck, const UserDb& users) {
+  ServiceConfig& s = ck.s;
+  uid_t self = users.effective_uid();
+  bool has_exec = !s.exec.words.empty();
+  if (!s.user.empty()) {
+    UserDb::User u;
+    if (!users.find_user(s.user, u)) {
+      ck.error("user", "unknown user '" + s.user + "'");
+    } else {
+      s.identity = Identity{true, s.user, u.uid, u.gid, u.groups};
+      if (self != 0 && u.uid != self)
+        ck.error("user", "superd runs as uid " + std::to_string(self) +
+                             " and cannot switch to user '" + s.user + "' (uid " +
+                             std::to_string(u.uid) + ")",
+                 "run superd as root, or remove 'user'");
+    }
+  } else if (has_exec && self == 0) {
+    ck.error("user", "would run '" + s.exec.words[0] + "' as root without saying so",
+             "set 'user' to the account the program runs as (user = root to allow root)");
+  }
+  if (!s.group.empty()) {
+    gid_t g = 0;
+    if (!users.find_group(s.group, g)) {
+      ck.error("group", "unknown group '" + s.group + "'");
+    } else {
+      if (!s.identity.set) s.identity = Identity{true, "", self, g, {}};
+      s.identity.gid = g;
+      if (self != 0) ck.error("group", "only root can run a program with another group");
+    }
+  }
+  if (!s.socket_owner.empty()) {
+    UserDb::User u;
+    if (users.find_user(s.socket_owner, u)) s.socket_uid = u.uid;
+    else ck.error("socket_owner", "unknown user '" + s.socket_owner + "'");
+  }
+  if (!s.socket_group.empty()) {
+    gid_t g = 0;
+    if (users.find_group(s.socket_group, g)) s.socket_gid = g;
+    else ck.error("socket_group", "unknown group '" + s.socket_group + "'");
+  }
+}
+
+}  // namespace
+
+bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& builtins,
+                      const UserDb& users, std::vector<Diagnostic>& diags) {
+  Checker ck{s, c, diags};
+  check_endpoints(ck);
+  check_handler(ck, builtins);
+  check_identity(ck, users);
+  if (!s.chroot.empty() && s.chroot[0] != '/')
+    ck.error("chroot", "chroot directory '" + s.chroot + "' must be an absolute path");
+  s.access = net::AccessPolicy{s.cidr_allow, s.cidr_deny, s.allow, s.deny};
+  return ck.ok;
+}
+
+void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags) {
+  std::map<std::string, const ServiceConfig*> owner;
+  for (const ServiceConfig& s : c.services) {
+    if (s.disabled) continue;
+    for (const net::Endpoint& e : s.endpoints) {
+      auto [it, fresh] = owner.emplace(e.str(), &s);
+      if (fresh || it->second == &s) continue;
+      ServiceConfig copy;  // only for locating the message
+      copy.name = s.name;
+      Checker ck{copy, c, diags};
+      ck.error("port", "endpoint " + e.str() + " is also used by service '" + it->second->name + "'");
+    }
+  }
+}
+
+}  // namespace superd::conf

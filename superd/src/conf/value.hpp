@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// Typed values of configuration keys and their parsers: one parse_value
+// overload per type, used for user input and for the schema's defaults alike.
+// Parsers never throw; they return false and set `error`.
+#pragma once
+
+#include <sys/resource.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "net/access.hpp"
+#include "net/cidr.hpp"
+
+namespace superd::conf {
+
+/// A program's argv, split like a POSIX shell splits words (no expansion).
+struct Argv {
+  std::vector<std::string> words;
+};
+/// A duration in seconds ("30", "1.5", "30s", "5m", "2h").
+struct Seconds {
+  double value = 0;
+};
+/// An octal permission mask such as 0660; -1 when unset.
+struct FileMode {
+  int value = -1;
+};
+/// A listen backlog: a positive number or SOMAXCONN.
+struct Backlog {
+  int value = 0;  ///< 0 means SOMAXCONN.
+};
+/// A resource limit: "unlimited", or a number with an optional K/M/G suffix.
+struct Limit {
+  bool set = false;
+  rlim_t value = 0;
+};
+/// How a child's stderr is connected.
+enum class StderrMode { Log, Socket, Null };
+/// A syslog facility such as daemon or local0, as the LOG_* number.
+struct Facility {
+  int value = 0;
+};
+/// A log level 0 (err) .. 4 (debug).
+struct LogLevel {
+  int value = 2;
+};
+/// A KEY=VALUE environment entry.
+struct EnvEntry {
+  std::string text;
+};
+/// An environment variable name (passenv).
+struct EnvName {
+  std::string text;
+};
+
+bool parse_value(std::string_view text, bool& out, std::string& error);
+bool parse_value(std::string_view text, int& out, std::string& error);
+bool parse_value(std::string_view text, double& out, std::string& error);
+bool parse_value(std::string_view text, std::string& out, std::string& error);
+bool parse_value(std::string_view text, std::optional<bool>& out, std::string& error);
+bool parse_value(std::string_view text, std::optional<int>& out, std::string& error);
+bool parse_value(std::string_view text, Argv& out, std::string& error);
+bool parse_value(std::string_view text, Seconds& out, std::string& error);
+bool parse_value(std::string_view text, FileMode& out, std::string& error);
+bool parse_value(std::string_view text, Backlog& out, std::string& error);
+bool parse_value(std::string_view text, Limit& out, std::string& error);
+bool parse_value(std::string_view text, StderrMode& out, std::string& error);
+bool parse_value(std::string_view text, Facility& out, std::string& error);
+bool parse_value(std::string_view text, LogLevel& out, std::string& error);
+bool parse_value(std::string_view text, EnvEntry& out, std::string& error);
+bool parse_value(std::string_view text, EnvName& out, std::string& error);
+bool parse_value(std::string_view text, net::Cidr& out, std::string& error);
+bool parse_value(std::string_view text, net::Pattern& out, std::string& error);
+
+/// Splits `text` into words like a POSIX shell, without any expansion.
+bool split_words(std::string_view text, std::vector<std::string>& words, std::string& error);
+
+/// Name of each value type as --help and the man page show it.
+template <class T> constexpr const char* kTypeName = "string";
+template <> constexpr const char* kTypeName<bool> = "boolean";
+template <> constexpr const char* kTypeName<int> = "integer";
+template <> constexpr const char* kTypeName<std::optional<int>> = "integer";
+template <> constexpr const char* kTypeName<double> = "number";
+template <> constexpr const char* kTypeName<std::optional<bool>> = "boolean";
+template <> constexpr const char* kTypeName<Argv> = "command";
+template <> constexpr const char* kTypeName<Seconds> = "seconds";
+template <> constexpr const char* kTypeName<FileMode> = "octal-mode";
+template <> constexpr const char* kTypeName<Backlog> = "backlog";
+template <> constexpr const char* kTypeName<Limit> = "limit";
+template <> constexpr const char* kTypeName<StderrMode> = "log|socket|null";
+template <> constexpr const char* kTypeName<Facility> = "facility";
+template <> constexpr const char* kTypeName<LogLevel> = "0-4";
+template <> constexpr const char* kTypeName<EnvEntry> = "NAME=VALUE";
+template <> constexpr const char* kTypeName<EnvName> = "NAME";
+template <> constexpr const char* kTypeName<net::Cidr> = "cidr";
+template <> constexpr const char* kTypeName<net::Pattern> = "regex";
+
+}  // namespace superd::conf

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// Context: what every service shares, owned by the Supervisor and passed
+// explicitly (no globals). Loop thread only.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "conf/config.hpp"
+#include "log/log.hpp"
+#include "proc/spawn.hpp"
+#include "superd/builtin.hpp"
+
+namespace superd::core {
+
+class ChildSet;
+class SessionSet;
+
+/// Seconds on the monotonic clock, for limits and durations.
+inline double now_seconds() {
+  using namespace std::chrono;
+  return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+/// Shared state of one running supervisor.
+struct Context {
+  Context(boost::asio::io_context& io_, log::Logger& log_, const conf::GlobalConfig& global_,
+          ChildSet& children_, SessionSet& sessions_, proc::Spawner& spawner_)
+      : io(io_), log(log_), global(global_), children(children_), sessions(sessions_),
+        spawner(spawner_) {}
+  boost::asio::io_context& io;
+  log::Logger& log;
+  const conf::GlobalConfig& global;
+  ChildSet& children;
+  SessionSet& sessions;
+  proc::Spawner& spawner;
+  std::vector<char> read_buffer = std::vector<char>(64 * 1024);  ///< Shared by all built-in reads.
+  int total_active = 0;        ///< Connections served now, over all services.
+  int null_fd = -1;            ///< /dev/null, for stderr = null.
+  int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.
+  bool running_as_root = false;
+  bool stopping = false;
+  std::function<void()> capacity_freed;  ///< A connection ended: paused services may resume.
+};
+
+}  // namespace superd::core

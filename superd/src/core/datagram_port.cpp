@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+#include "core/datagram_port.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cerrno>
+#include <cstddef>
+
+#include "net/listener.hpp"
+
+namespace superd::core {
+
+namespace {
+constexpr int kDatagramsPerWake = 64;
+
+// The source port of an IP datagram; 0 for Unix peers.
+std::uint16_t source_port(const sockaddr_storage& ss) {
+  if (ss.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port);
+  if (ss.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+  return 0;
+}
+}  // namespace
+
+bool loop_risk_port(std::uint16_t port) { return port < 1024; }
+
+DatagramPort::DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service)
+    : ctx_(ctx), sock_(ctx.io, fd), builtin_(builtin), service_(std::move(service)) {}
+
+void DatagramPort::start() {
+  stopped_ = false;
+  arm();
+}
+
+void DatagramPort::stop() {
+  stopped_ = true;
+  boost::system::error_code ignored;
+  sock_.cancel(ignored);
+}
+
+void DatagramPort::arm() {
+  sock_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                   [this](const boost::system::error_code& ec) {
+                     if (!ec && !stopped_) on_readable();
+                   });
+}
+
+void DatagramPort::on_readable() {
+  for (int i = 0; i < kDatagramsPerWake; ++i) {
+    sockaddr_storage from{};
+    socklen_t len = sizeof from;
+    ssize_t n = ::recvfrom(sock_.native_handle(), ctx_.read_buffer.data(), ctx_.read_buffer.size(),
+                           MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;  // EAGAIN, or an ICMP error queued by an earlier reply
+    }
+    bool ip = from.ss_family == AF_INET || from.ss_family == AF_INET6;
+    // An unbound Unix client has no address to answer to.
+    bool can_reply = ip || len > static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1);
+    if (ip && loop_risk_port(source_port(from))) {
+      ++stats_.ignored;
+      if (ctx_.log.enabled(log::kDebug))
+        ctx_.log.write(log::kDebug, "ignore service=" + service_ + " peer=" +
+                                        net::sockaddr_text(reinterpret_cast<sockaddr*>(&from), len) +
+                                        " reason=source_port_below_1024");
+      continue;
+    }
+    reply_.clear();
+    std::string_view request(ctx_.read_buffer.data(), static_cast<std::size_t>(n));
+    if (!builtin_.on_datagram(request, reply_) || !can_reply) continue;
+    ::sendto(sock_.native_handle(), reply_.data(), reply_.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+             reinterpret_cast<sockaddr*>(&from), len);
+    ++stats_.answered;
+  }
+  if (!stopped_) arm();
+}
+
+}  // namespace superd::core

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// DatagramPort: a built-in on a UDP or Unix datagram socket. Each readable
+// wake-up drains a bounded number of datagrams and answers each at once;
+// datagrams that could start a loop between services are ignored.
+#pragma once
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/context.hpp"
+#include "superd/builtin.hpp"
+
+namespace superd::core {
+
+/// Counters of one datagram port.
+struct DatagramStats {
+  std::uint64_t answered = 0, ignored = 0;
+};
+
+/// Serves one bound datagram socket with a built-in. Loop thread only.
+class DatagramPort {
+ public:
+  /// `fd` is owned by the port from now on.
+  DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service);
+  void start();
+  void stop();
+  const DatagramStats& stats() const { return stats_; }
+
+ private:
+  void arm();
+  void on_readable();
+  Context& ctx_;
+  boost::asio::posix::stream_descriptor sock_;
+  const Builtin& builtin_;
+  std::string service_;
+  std::string reply_;
+  DatagramStats stats_;
+  bool stopped_ = false;
+};
+
+/// True when a datagram from UDP source `port` must not be answered: ports
+/// below 1024 (the classic services themselves, as the BSD inetds refuse).
+bool loop_risk_port(std::uint16_t port);
+
+}  // namespace superd::core

@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: MIT
+#include "core/service.hpp"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+#include "core/child_set.hpp"
+#include "core/stream_session.hpp"
+#include "sys/errno_error.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace superd::core {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr int kAcceptsPerWake = 32;
+constexpr double kFastExit = 1.0;  // seconds: a wait-mode program this quick may not have read
+
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3fs", s);
+  return buf;
+}
+
+bool readable_now(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+// Fills `addr` with the IP of an IPv4 or IPv6 socket address (mapped IPv4 as IPv4).
+bool ip_of(const sockaddr_storage& ss, net::IpAddress& addr, std::uint16_t& port) {
+  addr = net::IpAddress{};
+  if (ss.ss_family == AF_INET) {
+    auto& a = reinterpret_cast<const sockaddr_in&>(ss);
+    std::memcpy(addr.bytes.data(), &a.sin_addr, 4);
+    port = ntohs(a.sin_port);
+    return true;
+  }
+  if (ss.ss_family != AF_INET6) return false;
+  auto& a = reinterpret_cast<const sockaddr_in6&>(ss);
+  if (IN6_IS_ADDR_V4MAPPED(&a.sin6_addr)) {
+    std::memcpy(addr.bytes.data(), &a.sin6_addr.s6_addr[12], 4);
+  } else {
+    addr.v6 = true;
+    std::memcpy(addr.bytes.data(), &a.sin6_addr, 16);
+  }
+  port = ntohs(a.sin6_port);
+  return true;
+}
+}  // namespace
+
+struct Service::Listener {
+  Listener(asio::io_context& io, net::Endpoint e, std::string addr)
+      : endpoint(std::move(e)), address(std::move(addr)), desc(io), backoff(io) {}
+  net::Endpoint endpoint;
+  std::string address;
+  asio::posix::stream_descriptor desc;  ///< Empty when `port` serves the socket.
+  std::unique_ptr<DatagramPort> port;
+  bool watching = false;
+  bool closed = false;
+  bool child_running = false;  ///< Wait mode: the program has the socket.
+  int fast_exits = 0;
+  asio::steady_timer backoff;
+};
+
+/// One client, as access rules, limits and the child environment see it.
+struct Service::Peer {
+  std::string text;    ///< "1.2.3.4:5555" or "unix:pid=42,uid=0".
+  std::string source;  ///< What max_per_source counts: the IP, or "uid:N".
+  bool ip = false;
+  net::IpAddress addr;
+  std::uint16_t port = 0;
+  ucred cred{};
+  bool has_cred = false;
+};
+
+Service::Service(Context& ctx, const conf::ServiceConfig& cfg, const Builtin* builtin)
+    : ctx_(ctx),
+      cfg_(cfg),
+      builtin_(builtin),
+      bucket_(cfg.max_rate, now_seconds()),
+      rate_timer_(ctx.io) {
+  if (!builtin_) program_ = proc::make_template(cfg_, ctx_.running_as_root);
+}
+
+Service::~Service() {
+  *alive_ = false;
+  stop();
+}
+
+bool Service::bind(std::string& error) {
+  net::ListenOptions opts{cfg_.listen.value, cfg_.socket_mode.value, cfg_.socket_uid, cfg_.socket_gid};
+  std::vector<net::BoundSocket> bound;
+  for (const net::Endpoint& e : cfg_.endpoints) {
+    if (!net::bind_endpoint(e, opts, bound, error)) {
+      for (const auto& b : bound) net::unlink_socket_file(b.endpoint);
+      return false;
+    }
+  }
+  for (net::BoundSocket& b : bound) {
+    auto l = std::make_unique<Listener>(ctx_.io, b.endpoint, b.address);
+    if (builtin_ && !b.endpoint.stream())
+      l->port = std::make_unique<DatagramPort>(ctx_, b.fd.release(), *builtin_, cfg_.name);
+    else
+      l->desc.assign(b.fd.release());
+    listeners_.push_back(std::move(l));
+  }
+  return true;
+}
+
+std::vector<std::string> Service::addresses() const {
+  std::vector<std::string> out;
+  for (const auto& l : listeners_) out.push_back(l->address);
+  return out;
+}
+
+void Service::start() {
+  for (auto& l : listeners_) arm(*l);
+}
+
+void Service::stop() {
+  boost::system::error_code ignored;
+  rate_timer_.cancel();
+  // Listeners stay allocated until the Service goes: exit callbacks of
+  // wait-mode programs still refer to them.
+  for (auto& l : listeners_) {
+    if (l->closed) continue;
+    l->closed = true;
+    if (l->port) l->port->stop();
+    l->desc.close(ignored);
+    l->backoff.cancel();
+    net::unlink_socket_file(l->endpoint);
+  }
+}
+
+void Service::resume() {
+  paused_ = false;
+  for (auto& l : listeners_) arm(*l);
+}
+
+void Service::arm(Listener& l) {
+  if (ctx_.stopping || l.closed || l.watching || l.child_running) return;
+  if (l.port) return l.port->start();
+  l.watching = true;
+  l.desc.async_wait(asio::posix::descriptor_base::wait_read,
+                    [this, &l, alive = alive_](const boost::system::error_code& ec) {
+                      if (!*alive) return;
+                      l.watching = false;
+                      if (!ec) on_ready(l);
+                    });
+}
+
+void Service::on_ready(Listener& l) {
+  bool wait = cfg_.wait.value_or(!l.endpoint.stream());
+  if (wait) return run_waiting(l);
+  accept_some(l);
+}
+
+// Returns nullptr to accept; otherwise the limit that stops it. `pause` says
+// whether to leave connections in the backlog rather than refuse them.
+const char* Service::check_limits(bool& pause) {
+  double now = now_seconds();
+  Admission a = admit(stats_.active, cfg_.max_instances, ctx_.total_active,
+                      ctx_.global.max_connections, bucket_, now);
+  pause = true;
+  switch (a) {
+    case Admission::Accept: bucket_.take(now); return nullptr;
+    case Admission::PauseRate: {
+      if (!rate_waiting_) {
+        rate_waiting_ = true;
+        rate_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(bucket_.wait(now))));
+        rate_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+          if (!*alive || ec) return;
+          rate_waiting_ = false;
+          resume();
+        });
+        slog(log::kInfo, "pause service=" + cfg_.name + " reason=max_rate");
+      }
+      return "max_rate";
+    }
+    case Admission::PauseInstances:
+    case Admission::PauseConnections: break;
+  }
+  const char* reason = a == Admission::PauseInstances ? "max_instances" : "max_connections";
+  pause = cfg_.busy_message.empty() || cfg_.max_instances == 0;
+  if (pause && !paused_) {
+    paused_ = true;
+    slog(log::kInfo, "pause service=" + cfg_.name + " reason=" + reason);
+  }
+  return reason;
+}
+
+void Service::accept_some(Listener& l) {
+  for (int i = 0; i < kAcceptsPerWake; ++i) {
+    bool pause = false;
+    const char* limit = check_limits(pause);
+    if (limit && pause) return;  // resume() or the rate timer re-arms
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int fd = ::accept4(l.desc.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN) break;
+      slog(log::kErr, sys::describe_errno("accept", l.address, errno) + " (service " +
+                                  cfg_.name + "); pausing for 1s");
+      l.backoff.expires_after(std::chrono::seconds(1));
+      l.backoff.async_wait([this, &l, alive = alive_](const boost::system::error_code& ec) {
+        if (*alive && !ec) arm(l);
+      });
+      return;
+    }
+    Peer peer = make_peer(l, fd, ss, len);
+    if (limit) refuse(fd, peer, limit, true);
+    else on_connection(fd, peer);
+  }
+  arm(l);
+}
+
+Service::Peer Service::make_peer(const Listener& l, int fd, const sockaddr_storage& ss,
+                                 socklen_t len) {
+  Peer p;
+  if (l.endpoint.unix_domain()) {
+    socklen_t clen = sizeof p.cred;
+    p.has_cred = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &p.cred, &clen) == 0;
+    p.text = p.has_cred ? "unix:pid=" + std::to_string(p.cred.pid) + ",uid=" + std::to_string(p.cred.uid)
+                        : "unix";
+    p.source = p.has_cred ? "uid:" + std::to_string(p.cred.uid) : "unix";
+    return p;
+  }
+  p.ip = ip_of(ss, p.addr, p.port);
+  p.text = net::sockaddr_text(reinterpret_cast<const sockaddr*>(&ss), len);
+  p.source = p.addr.str();
+  return p;
+}
+
+void Service::on_connection(int fd, const Peer& peer) {
+  if (peer.ip && !cfg_.access.empty()) {
+    std::string why = cfg_.access.decide(peer.addr, "");
+    if (!why.empty()) return refuse(fd, peer, why, false);
+  }
+  if (cfg_.max_per_source >= 0 && sources_.count(peer.source) >= cfg_.max_per_source)
+    return refuse(fd, peer, "max_per_source", true);
+  begin(peer);
+  if (builtin_) serve_builtin(fd, peer);
+  else serve_program(fd, peer);
+}
+
+void Service::refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy) {
+  if (send_busy && !cfg_.busy_message.empty()) {
+    std::string msg = cfg_.busy_message + "\r\n";
+    ssize_t ignored = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)ignored;
+  }
+  ::close(fd);
+  ++stats_.refused;
+  slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" + peer.text + " reason=" + reason);
+}
+
+void Service::begin(const Peer& peer) {
+  ++stats_.active;
+  ++stats_.served;
+  ++ctx_.total_active;
+  sources_.add(peer.source);
+}
+
+void Service::finish(const Peer& peer) {
+  --stats_.active;
+  --ctx_.total_active;
+  sources_.remove(peer.source);
+  if (paused_) resume();
+  if (ctx_.global.max_connections >= 0 && ctx_.capacity_freed) ctx_.capacity_freed();
+}
+
+void Service::slog(int level, const std::string& message) {
+  if (level <= cfg_.log_level.value) ctx_.log.write(level, message);
+}
+
+void Service::log_end(const std::string& peer, const std::string& what, double started, int level) {
+  if (level > cfg_.log_level.value) return;
+  ctx_.log.write(level, "end service=" + cfg_.name + " peer=" + peer + " " + what +
+                            " duration=" + seconds_text(now_seconds() - started));
+}
+
+void Service::serve_builtin(int fd, const Peer& peer) {
+  auto on_end = [this, alive = alive_, peer](StreamSession& s) {
+    if (!*alive) return;
+    log_end(peer.text, std::string("status=") + s.reason() + " bytes_in=" + std::to_string(s.bytes_in()) +
+                           " bytes_out=" + std::to_string(s.bytes_out()),
+            s.started(), log::kInfo);
+    finish(peer);
+  };
+  auto s = std::make_shared<StreamSession>(ctx_, fd, builtin_->make_stream(), peer.text,
+                                           cfg_.timeout.value, std::move(on_end));
+  ctx_.sessions.add(s);
+  s->start();
+}
+
+void Service::serve_program(int fd, const Peer& peer) {
+  proc::PeerInfo info;
+  info.proto = peer.ip ? "TCP" : "UNIX";
+  if (peer.ip) {
+    info.remote_ip = peer.addr.str();
+    info.remote_port = std::to_string(peer.port);
+    sockaddr_storage local{};
+    socklen_t len = sizeof local;
+    net::IpAddress laddr;
+    std::uint16_t lport = 0;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 && ip_of(local, laddr, lport)) {
+      info.local_ip = laddr.str();
+      info.local_port = std::to_string(lport);
+    }
+    info.connnum = sources_.count(peer.source);
+  } else if (peer.has_cred) {
+    info.has_cred = true;
+    info.pid = peer.cred.pid;
+    info.uid = peer.cred.uid;
+    info.gid = peer.cred.gid;
+  }
+  proc::SpawnPlan plan;
+  plan.program = &program_;
+  proc::build_env(program_, info, plan);
+  bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
+    log_end(peer.text, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
+            WIFSIGNALED(status) ? log::kNotice : log::kInfo);
+    finish(peer);
+  });
+  ::close(fd);
+  if (!started) finish(peer);
+}
+
+bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
+                          std::function<void(int, double, pid_t)> on_exit) {
+  sys::UniqueFd err_rd, err_wr;
+  plan.fd0 = plan.fd1 = stdio_fd;
+  plan.max_fd = ctx_.max_fd;
+  switch (cfg_.stderr_mode) {
+    case conf::StderrMode::Socket: plan.fd2 = stdio_fd; break;
+    case conf::StderrMode::Null: plan.fd2 = ctx_.null_fd; break;
+    case conf::StderrMode::Log: {
+      int p[2];
+      if (::pipe2(p, O_CLOEXEC) == 0) {
+        err_rd.reset(p[0]);
+        err_wr.reset(p[1]);
+        ::fcntl(p[0], F_SETFL, O_NONBLOCK);
+      }
+      plan.fd2 = err_wr ? err_wr.get() : ctx_.null_fd;
+      break;
+    }
+  }
+  proc::SpawnResult r = ctx_.spawner.spawn(plan);
+  err_wr.reset();
+  const char* program = program_.argv[0];
+  if (r.pid < 0) {
+    ++stats_.failed;
+    slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) + "; peer " +
+                                peer_text + " dropped");
+    return false;
+  }
+  if (r.error) {
+    ++stats_.failed;
+    slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) +
+                                " (pid " + std::to_string(r.pid) + ", peer " + peer_text + ")");
+  }
+  if (err_rd)
+    ctx_.children.relay_stderr(err_rd.release(), cfg_.name + "[" + std::to_string(r.pid) + "]",
+                               log::kNotice);
+  double t0 = now_seconds();
+  pid_t pid = r.pid;
+  ctx_.children.add(pid, [cb = std::move(on_exit), t0, pid, alive = alive_](int status) {
+    if (*alive) cb(status, t0, pid);
+  });
+  return true;
+}
+
+void Service::run_waiting(Listener& l) {
+  proc::PeerInfo info;
+  info.proto = l.endpoint.unix_domain() ? "UNIX" : (l.endpoint.stream() ? "TCP" : "UDP");
+  proc::SpawnPlan plan;
+  plan.program = &program_;
+  proc::build_env(program_, info, plan);
+  l.child_running = true;
+  ++stats_.active;
+  ++stats_.served;
+  int fd = l.desc.native_handle();
+  bool started = start_child(plan, l.address, fd, [this, &l, fd](int status, double t0, pid_t pid) {
+    l.child_running = false;
+    --stats_.active;
+    log_end(l.address, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
+            WIFSIGNALED(status) ? log::kNotice : log::kInfo);
+    // A program that exits at once and leaves the input unread would be
+    // started again and again: back off, doubling up to a minute.
+    if (now_seconds() - t0 < kFastExit && readable_now(fd)) {
+      int delay = 1 << std::min(l.fast_exits++, 6);
+      slog(log::kWarning, "service " + cfg_.name + ": program exited (" +
+                                      describe_status(status) + ") without taking the input on " +
+                                      l.address + "; starting it again in " + std::to_string(delay) + "s");
+      l.backoff.expires_after(std::chrono::seconds(delay));
+      l.backoff.async_wait([this, &l, alive = alive_](const boost::system::error_code& ec) {
+        if (*alive && !ec) arm(l);
+      });
+      return;
+    }
+    l.fast_exits = 0;
+    arm(l);
+  });
+  if (!started) {
+    l.child_running = false;
+    --stats_.active;
+    l.backoff.expires_after(std::chrono::seconds(1));
+    l.backoff.async_wait([this, &l, alive = alive_](const boost::system::error_code& ec) {
+      if (*alive && !ec) arm(l);
+    });
+  }
+}
+
+}  // namespace superd::core

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+#include "core/supervisor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "sys/sd_notify.hpp"
+
+namespace superd::core {
+
+namespace {
+constexpr auto kShutdownPoll = std::chrono::milliseconds(20);
+constexpr double kReapGrace = 2.0;  // seconds to collect children after SIGKILL
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string where(const conf::Config& c, const std::string& service) {
+  auto sec = c.shown.find(service);
+  if (sec == c.shown.end()) return "service " + service;
+  auto port = sec->second.find("port");
+  if (port == sec->second.end()) return "service " + service;
+  const conf::Origin& o = port->second.origin;
+  return "service " + service + ", " + o.place() + (o.line ? ":" + std::to_string(o.line) : "");
+}
+}  // namespace
+
+Supervisor::Supervisor(const conf::Config& config, const std::map<std::string, Builtin>& builtins,
+                       log::Logger& log)
+    : config_(config),
+      builtins_(builtins),
+      log_(log),
+      children_(io_, log),
+      sessions_(io_),
+      ctx_{io_, log, config.global, children_, sessions_, spawner_},
+      signals_(io_),
+      shutdown_timer_(io_),
+      shutdown_poll_(io_) {
+  ctx_.null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+    ctx_.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
+  ctx_.running_as_root = ::geteuid() == 0;
+  ctx_.capacity_freed = [this] {
+    for (auto& s : services_) s->resume();
+  };
+}
+
+Supervisor::~Supervisor() {
+  services_.clear();
+  if (ctx_.null_fd >= 0) ::close(ctx_.null_fd);
+}
+
+bool Supervisor::bind(std::string& error) {
+  for (const conf::ServiceConfig& cfg : config_.services) {
+    if (cfg.disabled) continue;
+    const Builtin* builtin = nullptr;
+    if (!cfg.builtin.empty()) builtin = &builtins_.at(cfg.builtin);
+    auto s = std::make_unique<Service>(ctx_, cfg, builtin);
+    if (!s->bind(error)) {
+      error += " (" + where(config_, cfg.name) + ")";
+      services_.clear();
+      return false;
+    }
+    services_.push_back(std::move(s));
+  }
+  return true;
+}
+
+int Supervisor::run() {
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1}) signals_.add(sig);
+  wait_signals();
+  for (auto& s : services_) {
+    const conf::ServiceConfig& c = s->config();
+    std::string what = c.builtin.empty() ? "exec " + c.exec.words[0] : "builtin " + c.builtin;
+    log_.log(log::kNotice, "service " + c.name + ": " + what + " on " + join(s->addresses()));
+    s->start();
+  }
+  if (services_.empty()) log_.log(log::kWarning, "no service is enabled; waiting for a signal");
+  sys::sd_notify("READY=1");
+  io_.run();
+  return 0;
+}
+
+void Supervisor::wait_signals() {
+  signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
+    if (ec) return;
+    on_signal(sig);
+    wait_signals();
+  });
+}
+
+void Supervisor::on_signal(int sig) {
+  switch (sig) {
+    case SIGUSR1:
+      for (const std::string& line : status()) log_.write(log::kNotice, line);
+      return;
+    case SIGHUP:
+      log_.log(log::kWarning, "SIGHUP: reloading the configuration is not supported yet; ignored");
+      return;
+    case SIGQUIT:
+      return begin_shutdown(true);
+    default:
+      return begin_shutdown(config_.global.stop_children);
+  }
+}
+
+std::vector<std::string> Supervisor::status() const {
+  std::vector<std::string> out;
+  for (const auto& s : services_) {
+    const ServiceStats& st = s->stats();
+    out.push_back("status service=" + s->config().name + " active=" + std::to_string(st.active) +
+                  " served=" + std::to_string(st.served) + " refused=" +
+                  std::to_string(st.refused) + " failed=" + std::to_string(st.failed));
+  }
+  out.push_back("status programs=" + std::to_string(children_.size()) +
+                " sessions=" + std::to_string(sessions_.size()));
+  return out;
+}
+
+void Supervisor::begin_shutdown(bool stop_children) {
+  if (stop_children && !stopping_children_ && children_.size() > 0) {
+    stopping_children_ = true;
+    log_.log(log::kNotice, "stopping " + std::to_string(children_.signal_all(SIGTERM)) +
+                               " program(s) with SIGTERM");
+  }
+  if (ctx_.stopping) return;
+  ctx_.stopping = true;
+  sys::sd_notify("STOPPING=1");
+  log_.log(log::kNotice, "stopping: closing " + std::to_string(services_.size()) +
+                             " service(s), finishing " + std::to_string(sessions_.size()) +
+                             " connection(s)");
+  for (auto& s : services_) s->stop();
+  sessions_.finish_all();
+  shutdown_deadline_ = now_seconds() + config_.global.shutdown_timeout.value;
+  check_shutdown_done();
+}
+
+void Supervisor::check_shutdown_done() {
+  double now = now_seconds();
+  bool children_done = !stopping_children_ || children_.size() == 0;
+  if (sessions_.size() == 0 && children_done) return end_shutdown();
+  if (now >= shutdown_deadline_) {
+    if (sessions_.size() > 0) {
+      log_.log(log::kNotice, "shutdown_timeout: closing " + std::to_string(sessions_.size()) +
+                                 " connection(s)");
+      sessions_.abort_all();
+    }
+    if (children_done) return end_shutdown();
+    if (!killed_children_) {
+      killed_children_ = true;
+      log_.log(log::kNotice, "shutdown_timeout: killing " +
+                                 std::to_string(children_.signal_all(SIGKILL)) + " program(s)");
+    } else if (now >= shutdown_deadline_ + kReapGrace) {
+      return end_shutdown();
+    }
+  }
+  shutdown_poll_.expires_after(kShutdownPoll);
+  shutdown_poll_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) check_shutdown_done();
+  });
+}
+
+void Supervisor::end_shutdown() {
+  if (children_.size() > 0)
+    log_.log(log::kNotice, "left " + std::to_string(children_.size()) +
+                               " program(s) running (stop_children = no)");
+  else if (stopping_children_)
+    log_.log(log::kNotice, "all programs stopped");
+  log_.log(log::kNotice, "stopped");
+  children_.stop();
+  signals_.cancel();
+  io_.stop();
+}
+
+}  // namespace superd::core

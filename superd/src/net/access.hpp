@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// AccessPolicy: who may connect to a service, from `cidr_allow`, `cidr_deny`,
+// `allow` and `deny`. Deny rules win; when any allow rule exists, a peer must
+// match one. Pure: decide() looks at nothing but its arguments.
+#pragma once
+
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "net/cidr.hpp"
+
+namespace superd::net {
+
+/// A compiled `allow`/`deny` pattern with its source text.
+struct Pattern {
+  std::string text;
+  std::shared_ptr<const std::regex> re;
+};
+
+/// The rules of one service.
+struct AccessPolicy {
+  std::vector<Cidr> cidr_allow, cidr_deny;
+  std::vector<Pattern> allow, deny;  ///< Matched against the address text (and host name).
+
+  /// True when there is no rule at all (every peer is admitted).
+  bool empty() const {
+    return cidr_allow.empty() && cidr_deny.empty() && allow.empty() && deny.empty();
+  }
+  /// Empty when `addr` may connect, otherwise the reason ("cidr_deny 10.0.0.0/8").
+  /// `name` is the peer's reverse name when looked up, else empty.
+  std::string decide(const IpAddress& addr, const std::string& name) const;
+};
+
+}  // namespace superd::net

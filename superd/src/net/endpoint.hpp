@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: MIT
+// Endpoint: one place to listen, parsed from the `port` key's syntax:
+//   PORT, PORT/PROTO, HOST:PORT, HOST:PORT/PROTO, [V6ADDR]:PORT/PROTO,
+//   PATH|unix (stream), PATH|dgram|unix.
+// Pure: no socket is touched. Service names come from /etc/services.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace superd::net {
+
+/// The four kinds of socket superd listens on.
+enum class Transport { Tcp, Udp, UnixStream, UnixDgram };
+
+/// A parsed endpoint. Its identity (for reload) is transport + host + port/path.
+struct Endpoint {
+  Transport transport = Transport::Tcp;
+  std::string host;    ///< "*", an IP literal (no brackets) or a host name; the path for Unix.
+  std::uint16_t port = 0;  ///< 0 for Unix endpoints.
+
+  /// True for TCP and Unix stream endpoints.
+  bool stream() const { return transport == Transport::Tcp || transport == Transport::UnixStream; }
+  /// True for Unix endpoints.
+  bool unix_domain() const {
+    return transport == Transport::UnixStream || transport == Transport::UnixDgram;
+  }
+  /// Canonical text: "127.0.0.1:7/tcp", "[::1]:7/udp", "*:7/tcp", "/run/x|unix", "/run/x|dgram|unix".
+  std::string str() const;
+  friend bool operator==(const Endpoint& a, const Endpoint& b) {
+    return a.transport == b.transport && a.host == b.host && a.port == b.port;
+  }
+  friend bool operator!=(const Endpoint& a, const Endpoint& b) { return !(a == b); }
+};
+
+/// Parses `text`; a missing host or protocol comes from `default_host` / `default_proto`
+/// (the `host` and `proto` keys). On failure returns false and sets `error`
+/// to a message naming what would be valid.
+bool parse_endpoint(std::string_view text, std::string_view default_host,
+                    std::string_view default_proto, Endpoint& out, std::string& error);
+
+/// True when `proto` is a value the `proto` key accepts: tcp, udp or unix.
+bool valid_proto(std::string_view proto);
+
+}  // namespace superd::net

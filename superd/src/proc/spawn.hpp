@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// Starting a program cheaply and safely: clone(CLONE_VM|CLONE_VFORK) on a
+// private stack, then only async-signal-safe system calls in the child
+// (signals reset, descriptors mapped and the rest closed, limits, chroot,
+// identity, execve). A failure in the child reaches the parent as
+// (stage, errno) through a close-on-exec pipe.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+
+#include "proc/spawn_plan.hpp"
+
+namespace superd::proc {
+
+/// The outcome of one spawn.
+struct SpawnResult {
+  pid_t pid = -1;            ///< -1 when no child was created.
+  int error = 0;             ///< errno of the failed step; 0 on success.
+  const char* stage = "";    ///< The failed step: "execve", "setuid", "clone", ...
+  /// "execve /usr/bin/x: No such file or directory" when something failed.
+  std::string describe(const char* program) const;
+};
+
+/// Creates children; owns the stack the child runs on. Loop thread only.
+class Spawner {
+ public:
+  Spawner();
+  Spawner(const Spawner&) = delete;
+  Spawner& operator=(const Spawner&) = delete;
+  /// Starts `plan`'s program. The child exists (and must be reaped) when pid > 0,
+  /// even if exec failed.
+  SpawnResult spawn(const SpawnPlan& plan);
+
+ private:
+  std::unique_ptr<char[]> stack_;
+};
+
+}  // namespace superd::proc

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: MIT
+#include "proc/spawn_plan.hpp"
+
+#include <cstdlib>
+
+namespace superd::proc {
+
+ProgramTemplate make_template(const conf::ServiceConfig& s, bool running_as_root) {
+  ProgramTemplate t;
+  for (const std::string& w : s.exec.words) t.argv.push_back(const_cast<char*>(w.c_str()));
+  t.argv.push_back(nullptr);
+  t.fixed_env.push_back("SUPERD_SERVICE=" + s.name);
+  for (const conf::EnvName& n : s.passenv)
+    if (const char* v = std::getenv(n.text.c_str())) t.fixed_env.push_back(n.text + "=" + v);
+  for (const conf::EnvEntry& e : s.env) t.fixed_env.push_back(e.text);
+  t.identity = &s.identity;
+  t.switch_identity = running_as_root && s.identity.set;
+  t.chroot = s.chroot.empty() ? nullptr : s.chroot.c_str();
+  t.umask = s.umask.value;
+  t.has_nice = s.nice.has_value();
+  t.nice = s.nice.value_or(0);
+  const std::pair<int, const conf::Limit*> limits[] = {
+      {RLIMIT_AS, &s.rlimit_as},         {RLIMIT_CORE, &s.rlimit_core},
+      {RLIMIT_CPU, &s.rlimit_cpu},       {RLIMIT_DATA, &s.rlimit_data},
+      {RLIMIT_FSIZE, &s.rlimit_fsize},   {RLIMIT_NOFILE, &s.rlimit_nofile},
+      {RLIMIT_NPROC, &s.rlimit_nproc},   {RLIMIT_STACK, &s.rlimit_stack}};
+  for (const auto& [resource, limit] : limits)
+    if (limit->set) t.rlimits.push_back({resource, rlimit{limit->value, limit->value}});
+  return t;
+}
+
+void build_env(const ProgramTemplate& t, const PeerInfo& p, SpawnPlan& plan) {
+  plan.env.clear();
+  plan.env.reserve(t.fixed_env.size() + 8);
+  plan.env.push_back("PROTO=" + p.proto);
+  if (p.proto == "UNIX") {
+    if (p.has_cred) {
+      plan.env.push_back("UNIXREMOTEUID=" + std::to_string(p.uid));
+      plan.env.push_back("UNIXREMOTEGID=" + std::to_string(p.gid));
+      plan.env.push_back("UNIXREMOTEPID=" + std::to_string(p.pid));
+    }
+  } else if (!p.remote_ip.empty()) {
+    plan.env.push_back("TCPREMOTEIP=" + p.remote_ip);
+    plan.env.push_back("TCPREMOTEPORT=" + p.remote_port);
+    plan.env.push_back("TCPLOCALIP=" + p.local_ip);
+    plan.env.push_back("TCPLOCALPORT=" + p.local_port);
+    if (p.connnum > 0) plan.env.push_back("TCPCONNNUM=" + std::to_string(p.connnum));
+  }
+  // Later entries of the same name win in getenv() of most programs only by
+  // accident, so `env` entries replace UCSPI ones of the same name explicitly.
+  for (const std::string& e : t.fixed_env) {
+    std::string_view name(e.data(), e.find('='));
+    for (auto it = plan.env.begin(); it != plan.env.end(); ++it)
+      if (it->compare(0, name.size() + 1, std::string(name) + "=") == 0) {
+        plan.env.erase(it);
+        break;
+      }
+    plan.env.push_back(e);
+  }
+  plan.envp.clear();
+  for (std::string& e : plan.env) plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
+}
+
+}  // namespace superd::proc

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+// superd::Server: command line -> layers -> Config -> Supervisor. The only
+// place that maps outcomes to exit codes.
+#include "superd/server.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <stdexcept>
+
+#include "conf/cli_source.hpp"
+#include "conf/ini_source.hpp"
+#include "conf/render.hpp"
+#include "conf/resolve.hpp"
+#include "conf/schema.hpp"
+#include "core/supervisor.hpp"
+#include "log/log.hpp"
+#include "proc/identity.hpp"
+
+namespace superd {
+
+namespace conf {
+extern const char* const kEmbeddedConf;
+}
+
+namespace {
+
+void print_diags(const std::vector<Diagnostic>& diags) {
+  for (const Diagnostic& d : diags) std::cerr << "superd: " << d.str() << "\n";
+}
+
+// Descriptors 0-2 must exist, or a socket could become a child's stdin by accident.
+void ensure_std_fds() {
+  for (int fd = 0; fd < 3; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
+}
+
+// Forks into the background after binding, so that start-up errors still
+// reach the terminal. Returns false in the parent, which then exits 0.
+bool daemonize() {
+  pid_t pid = ::fork();
+  if (pid < 0) return true;  // keep running in the foreground
+  if (pid > 0) _exit(kExitOk);
+  ::setsid();
+  int null = ::open("/dev/null", O_RDWR);
+  if (null >= 0) {
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    if (null > 2) ::close(null);
+  }
+  return true;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  std::vector<std::string> new_args;
+  std::map<std::string, Builtin> builtins;
+
+  int run(const std::vector<std::string>& argv, const std::vector<std::string>& run_args);
+  int serve(const conf::Config& config, const std::vector<Diagnostic>& notes);
+};
+
+Server::Server(std::vector<std::string> new_args) : impl_(std::make_unique<Impl>()) {
+  impl_->new_args = std::move(new_args);
+  for (Builtin& b : standard_builtins()) add_builtin(std::move(b));
+}
+
+Server::~Server() = default;
+
+void Server::add_builtin(Builtin builtin) {
+  if (!conf::valid_service_name(builtin.name))
+    throw std::invalid_argument("superd: invalid built-in name '" + builtin.name + "'");
+  if (!builtin.make_stream && !builtin.on_datagram)
+    throw std::invalid_argument("superd: built-in '" + builtin.name + "' has no handler");
+  std::string name = builtin.name;
+  if (!impl_->builtins.emplace(name, std::move(builtin)).second)
+    throw std::invalid_argument("superd: built-in '" + name + "' is already registered");
+}
+
+int Server::run(int argc, const char* const* argv, std::vector<std::string> run_args) {
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  return impl_->run(args, run_args);
+}
+
+int Server::Impl::run(const std::vector<std::string>& args, const std::vector<std::string>& run_args) {
+  ensure_std_fds();
+  std::vector<Diagnostic> diags;
+  conf::CommandLine cl, extra;
+  bool ok = conf::parse_args(args, conf::Layer::CommandLine, cl, diags);
+  ok = conf::parse_args(new_args, conf::Layer::NewArgs, extra, diags) && ok;
+  ok = conf::parse_args(run_args, conf::Layer::RunArgs, extra, diags) && ok;
+  if (!ok) {
+    print_diags(diags);
+    return kExitUsage;
+  }
+  if (cl.help) return std::cout << conf::help_text(), kExitOk;
+  if (cl.version) return std::cout << "superd " SUPERD_VERSION "\n", kExitOk;
+  if (!cl.dump_schema.empty()) {
+    if (cl.dump_schema == "man") return std::cout << conf::man_keys(), kExitOk;
+    std::cerr << "superd: --dump-schema: unknown format '" << cl.dump_schema << "' (expected man)\n";
+    return kExitUsage;
+  }
+  if (!cl.inetd_service.empty()) {
+    std::cerr << "superd: --inetd is not implemented yet\n";
+    return kExitUsage;
+  }
+  conf::LoadInput input;
+  input.args = std::move(extra.settings);
+  input.args.insert(input.args.end(), cl.settings.begin(), cl.settings.end());
+  input.embedded_conf = conf::kEmbeddedConf;
+  conf::BuiltinCatalog catalog;
+  for (const auto& [name, b] : builtins)
+    catalog[name] = conf::BuiltinInfo{static_cast<bool>(b.make_stream), static_cast<bool>(b.on_datagram)};
+  proc::SystemUserDb users;
+  conf::Config config;
+  ok = conf::load(input, catalog, users, config, diags);
+  if (cl.check) {
+    print_diags(diags);
+    if (!ok) return kExitConfig;
+    std::size_t n = 0;
+    for (const auto& s : config.services) n += s.disabled ? 0 : 1;
+    std::cerr << "superd: " << config.conf_path << ": configuration OK (" << n
+              << " service(s) enabled)\n";
+    return kExitOk;
+  }
+  if (!ok) {
+    print_diags(diags);
+    return kExitConfig;
+  }
+  if (cl.print_config) {
+    print_diags(diags);
+    return std::cout << conf::print_config(config), kExitOk;
+  }
+  return serve(config, diags);
+}
+
+int Server::Impl::serve(const conf::Config& config, const std::vector<Diagnostic>& notes) {
+  const conf::GlobalConfig& g = config.global;
+  if (g.setsid) ::setsid();
+  log::Logger logger;
+  std::string error;
+  std::string target = g.log_file.empty() ? (g.background ? "syslog" : "stderr") : g.log_file;
+  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) {
+    std::cerr << "superd: " << error << "\n";
+    return kExitSystem;
+  }
+  logger.set_level(g.defaults.log_level.value);
+  for (const Diagnostic& d : notes) logger.log(log::kWarning, d.str());
+  if (config.embedded)
+    logger.log(log::kNotice, std::string("no conf file at ") + conf::default_conf_path() +
+                                 ": running the embedded default configuration");
+  ::signal(SIGPIPE, SIG_IGN);
+  core::Supervisor supervisor(config, builtins, logger);
+  if (!supervisor.bind(error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
+  }
+  if (g.background) daemonize();
+  if (!g.pid_file.empty()) {
+    std::ofstream pid(g.pid_file, std::ios::trunc);
+    if (!(pid << ::getpid() << "\n")) {
+      logger.log(log::kErr, "write " + g.pid_file + ": cannot write the pid file");
+      return kExitSystem;
+    }
+  }
+  logger.log(log::kNotice, "superd " SUPERD_VERSION " started (pid " + std::to_string(::getpid()) +
+                               ", " + config.conf_path + ")");
+  int rc = supervisor.run();
+  if (!g.pid_file.empty()) ::unlink(g.pid_file.c_str());
+  return rc;
+}
+
+}  // namespace superd
