@@ -137,6 +137,7 @@ bool parse_args(const std::vector<std::string>& raw, Layer layer, CommandLine& o
                  .run();
   } catch (const po::unknown_option& e) {
     std::string name = e.get_option_name();
+    name = name.substr(0, name.find('='));
     std::string bare = name.substr(name.find_first_not_of('-'));
     std::string guess = suggest_key(bare);
     const KeySpec* k = find_key(bare);

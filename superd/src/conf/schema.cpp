@@ -107,19 +107,19 @@ const KeySpec kKeys[] = {
 };
 // clang-format on
 
+// Edit distance counting an adjacent transposition ("prot" -> "port") as one edit.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
-  }
-  return row[b.size()];
+  return d[a.size()][b.size()];
 }
 
 }  // namespace
@@ -133,13 +133,18 @@ const KeySpec* find_key(std::string_view name) {
 }
 
 std::string closest(std::string_view word, const std::vector<std::string>& candidates) {
-  std::size_t best = word.size() < 4 ? 1 : (word.size() < 8 ? 2 : 3);
+  std::size_t limit = word.size() < 4 ? 1 : (word.size() < 8 ? 2 : 3);
   std::string found;
+  std::size_t best = limit + 1, best_len_diff = 0;
   for (const auto& c : candidates) {
     std::size_t d = edit_distance(word, c);
-    if (d <= best && (found.empty() || d < best)) best = d, found = c;
+    std::size_t len_diff = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+    // Ties go to the candidate of the closest length: a swap beats an insertion.
+    if (d < best || (d == best && len_diff < best_len_diff)) {
+      best = d, best_len_diff = len_diff, found = c;
+    }
   }
-  return found;
+  return best <= limit ? found : std::string();
 }
 
 std::string suggest_key(std::string_view name) {
