@@ -116,8 +116,8 @@ void check_identity(Checker& ck, const UserDb& users) {
                  "run superd as root, or remove 'user'");
     }
   } else if (has_exec && self == 0) {
-    ck.error("user", "would run '" + s.exec.words[0] + "' as root without saying so",
-             "set 'user' to the account the program runs as (user = root to allow root)");
+    ck.error("exec", "would run '" + s.exec.words[0] + "' as root without saying so",
+             "set 'user' to the account it should run as; 'user = root' allows root");
   }
   if (!s.group.empty()) {
     gid_t g = 0;

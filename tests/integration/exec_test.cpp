@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+// Programs started per connection: environment, descriptors, identity and
+// confinement, stderr handling, failures, signals and reaping.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/test/unit_test.hpp>
+#include <set>
+#include <sstream>
+
+#include "harness.hpp"
+
+using namespace superd::test;
+
+namespace {
+
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
+
+std::set<std::string> env_names(const std::string& env_output) {
+  std::set<std::string> names;
+  std::istringstream in(env_output);
+  std::string line;
+  while (std::getline(in, line)) names.insert(line.substr(0, line.find('=')));
+  return names;
+}
+
+// A superd running one conf; services get ports P0, P1, ... substituted for @P0@, @P1@, ...
+struct Running {
+  TempDir dir;
+  std::vector<int> ports;
+  std::unique_ptr<Superd> superd;
+  explicit Running(std::string conf, int nports = 1, std::vector<std::string> extra = {}) {
+    for (int i = 0; i < nports; ++i) {
+      ports.push_back(free_port());
+      std::string tag = "@P" + std::to_string(i) + "@";
+      for (auto pos = conf.find(tag); pos != std::string::npos; pos = conf.find(tag))
+        conf.replace(pos, tag.size(), std::to_string(ports.back()));
+    }
+    for (auto pos = conf.find("@DIR@"); pos != std::string::npos; pos = conf.find("@DIR@"))
+      conf.replace(pos, 5, dir.path());
+    std::vector<std::string> args{"-c", dir.write("superd.conf", conf), "--log_level=3"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    superd = std::make_unique<Superd>(dir, args);
+    BOOST_REQUIRE_MESSAGE(superd->ready(), "superd did not start:\n" + superd->log());
+  }
+};
+
+// Exec services name their user when superd runs as root (as the tests do in CI).
+const std::string kUser = ::geteuid() == 0 ? "user = nobody\n" : "";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(exec)
+
+BOOST_AUTO_TEST_CASE(ucspi_environment_and_nothing_else) {
+  ::setenv("SUPERD_TEST_SECRET", "must-not-leak", 1);
+  Running r(std::string("[env]\nport = 127.0.0.1:@P0@\nexec = /usr/bin/env\nenv = GREETING=hello world\n"
+                        "passenv = PATH\n") + kUser);
+  std::string out = tcp_talk(r.ports[0], "");
+  std::set<std::string> expected{"PROTO", "TCPREMOTEIP", "TCPREMOTEPORT", "TCPLOCALIP",
+                                 "TCPLOCALPORT", "TCPCONNNUM", "SUPERD_SERVICE", "GREETING", "PATH"};
+  BOOST_TEST(env_names(out) == expected, out);
+  BOOST_TEST(contains(out, "PROTO=TCP\n"));
+  BOOST_TEST(contains(out, "TCPREMOTEIP=127.0.0.1\n"));
+  BOOST_TEST(contains(out, "TCPLOCALPORT=" + std::to_string(r.ports[0]) + "\n"));
+  BOOST_TEST(contains(out, "TCPCONNNUM=1\n"));
+  BOOST_TEST(contains(out, "SUPERD_SERVICE=env\n"));
+  BOOST_TEST(contains(out, "GREETING=hello world\n"));
+  BOOST_TEST(!contains(out, "must-not-leak"));
+}
+
+BOOST_AUTO_TEST_CASE(only_stdio_descriptors_are_open) {
+  // ls opens /proc/self/fd itself as 3; anything beyond that leaked from superd.
+  Running r(std::string("[fds]\nport = 127.0.0.1:@P0@\nexec = /bin/ls /proc/self/fd\n") + kUser);
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "0\n1\n2\n3\n");
+}
+
+BOOST_AUTO_TEST_CASE(unix_peer_credentials) {
+  Running r(std::string("[who]\nport = @DIR@/who.sock|unix\nexec = /usr/bin/env\n") + kUser);
+  int fd = unix_connect(r.dir.path() + "/who.sock");
+  std::string out = converse(fd, "");
+  ::close(fd);
+  BOOST_TEST(contains(out, "PROTO=UNIX\n"), out);
+  BOOST_TEST(contains(out, "UNIXREMOTEUID=" + std::to_string(::getuid()) + "\n"), out);
+  BOOST_TEST(contains(out, "UNIXREMOTEPID=" + std::to_string(::getpid()) + "\n"), out);
+  BOOST_TEST(!contains(out, "TCPREMOTEIP"), out);
+}
+
+BOOST_AUTO_TEST_CASE(argv_is_split_like_a_shell_without_expansion) {
+  Running r(std::string("[args]\nport = 127.0.0.1:@P0@\n"
+                        "exec = /usr/bin/printf \"[%s]\\n\" one 'two words' \"th\\\"ree\" $HOME a\\ b\n") + kUser);
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "[one]\n[two words]\n[th\"ree]\n[$HOME]\n[a b]\n");
+}
+
+BOOST_AUTO_TEST_CASE(runs_as_the_named_user_with_limits) {
+  if (::geteuid() != 0) { BOOST_TEST_MESSAGE("skipped: needs root to switch users"); return; }
+  Running r("[id]\nport = 127.0.0.1:@P0@\nexec = /bin/sh -c 'id -u; id -g; ulimit -n; umask; nice'\n"
+            "user = nobody\nrlimit_nofile = 64\numask = 027\nnice = 5\n");
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "65534\n65534\n64\n0027\n5\n");
+}
+
+BOOST_AUTO_TEST_CASE(chroot_confines_the_program) {
+  if (::geteuid() != 0) { BOOST_TEST_MESSAGE("skipped: chroot needs root"); return; }
+  TempDir jail;
+  for (const char* d : {"/bin", "/lib", "/lib64", "/lib/x86_64-linux-gnu"})
+    run({"mkdir", "-p", jail.path() + d});
+  for (const char* f : {"/bin/dash", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2"})
+    run({"cp", f, jail.path() + f});
+  Running r("[jail]\nport = 127.0.0.1:@P0@\n"
+            "exec = /bin/dash -c 'if test -e /etc/passwd; then echo host; else echo jail; fi'\n"
+            "user = nobody\nchroot = " + jail.path() + "\n");
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "jail\n", r.superd->log());
+}
+
+BOOST_AUTO_TEST_CASE(stderr_goes_to_the_log_by_default_or_to_the_socket) {
+  Running r(std::string("[loud]\nport = 127.0.0.1:@P0@\nexec = /bin/sh -c 'echo to-log >&2; echo to-client'\n") + kUser +
+            "[sock]\nport = 127.0.0.1:@P1@\nexec = /bin/sh -c 'echo on-socket >&2'\nstderr = socket\n" + kUser +
+            "[quiet]\nport = 127.0.0.1:@P2@\nexec = /bin/sh -c 'echo dropped >&2; echo ok'\nstderr = null\n" + kUser, 3);
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "to-client\n");
+  BOOST_TEST(r.superd->wait_log("]: to-log"), r.superd->log());
+  BOOST_TEST(contains(r.superd->log(), "notice: loud["));
+  BOOST_TEST(tcp_talk(r.ports[1], "") == "on-socket\n");
+  BOOST_TEST(tcp_talk(r.ports[2], "") == "ok\n");
+  BOOST_TEST(r.superd->wait_log("end service=quiet"));
+  BOOST_TEST(!contains(r.superd->log(), "dropped"));
+}
+
+BOOST_AUTO_TEST_CASE(exec_failures_are_logged_with_errno_and_serving_goes_on) {
+  Running r(std::string("[gone]\nport = 127.0.0.1:@P0@\nexec = /nonexistent/program --flag\n") + kUser +
+            "[noexec]\nport = 127.0.0.1:@P1@\nexec = @DIR@/superd.conf\n" + kUser +
+            "[fine]\nport = 127.0.0.1:@P2@\nexec = /bin/echo fine\n" + kUser, 3);
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "");
+  BOOST_TEST(r.superd->wait_log("service gone: execve /nonexistent/program: No such file or directory"),
+             r.superd->log());
+  BOOST_TEST(r.superd->wait_log("status=exit:127"));
+  BOOST_TEST(tcp_talk(r.ports[1], "") == "");
+  BOOST_TEST(r.superd->wait_log("superd.conf: Permission denied"), r.superd->log());
+  BOOST_TEST(tcp_talk(r.ports[2], "") == "fine\n");
+}
+
+BOOST_AUTO_TEST_CASE(signals_and_reaping) {
+  Running r(std::string("[crash]\nport = 127.0.0.1:@P0@\nexec = /bin/sh -c 'kill -KILL $$'\n") + kUser +
+            "[slow]\nport = 127.0.0.1:@P1@\nexec = /bin/sleep 0.2\n" + kUser, 2);
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "");
+  BOOST_TEST(r.superd->wait_log("end service=crash peer=127.0.0.1:"), r.superd->log());
+  BOOST_TEST(r.superd->wait_log("status=signal:SIGKILL"), r.superd->log());
+  for (int i = 0; i < 20; ++i) ::close(tcp_connect(r.ports[1]));  // clients that leave at once
+  BOOST_TEST(r.superd->wait_log("status=signal:SIGKILL"));
+  int ends = 0;
+  for (int i = 0; i < 300 && ends < 20; ++i) {
+    std::string log = r.superd->log();
+    ends = 0;
+    for (auto p = log.find("end service=slow"); p != std::string::npos; p = log.find("end service=slow", p + 1)) ++ends;
+    if (ends < 20) usleep(10000);
+  }
+  BOOST_TEST(ends == 20);
+  BOOST_TEST(r.superd->zombie_children().empty());
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "");  // still serving
+}
+
+BOOST_AUTO_TEST_CASE(tcpconnnum_counts_live_connections_from_the_source) {
+  Running r(std::string("[count]\nport = 127.0.0.1:@P0@\nexec = /bin/sh -c 'echo $TCPCONNNUM; read x'\n") + kUser);
+  int a = tcp_connect(r.ports[0]);
+  BOOST_TEST(converse(a, "", 2, 5, false) == "1\n");
+  int b = tcp_connect(r.ports[0]);
+  BOOST_TEST(converse(b, "", 2, 5, false) == "2\n");
+  ::close(a);
+  ::close(b);
+}
+
+BOOST_AUTO_TEST_CASE(root_must_name_the_user) {
+  if (::geteuid() != 0) { BOOST_TEST_MESSAGE("skipped: the rule applies when superd runs as root"); return; }
+  TempDir dir;
+  RunResult res = run({SUPERD_BINARY, "--check", "-c",
+                       dir.write("r.conf", "[x]\nport = 7777\nexec = /bin/true\n")});
+  BOOST_TEST(res.status == 1);
+  BOOST_TEST(contains(res.err, "r.conf:3: service 'x': would run '/bin/true' as root without saying so "
+                               "(set 'user' to the account it should run as; 'user = root' allows root)"),
+             res.err);
+  res = run({SUPERD_BINARY, "--check", "-c", dir.write("u.conf", "[x]\nport = 7777\nexec = /bin/true\nuser = nosuchuser\n")});
+  BOOST_TEST(res.status == 1);
+  BOOST_TEST(contains(res.err, "u.conf:4: service 'x': unknown user 'nosuchuser'"), res.err);
+}
+
+BOOST_AUTO_TEST_CASE(wait_mode_program_that_never_reads_is_backed_off) {
+  Running r(std::string("[lazy]\nport = 127.0.0.1:@P0@/udp\nexec = /bin/true\n") + kUser);
+  udp_talk(r.ports[0], "nobody reads this", 0.01);
+  BOOST_TEST(r.superd->wait_log("without taking the input on 127.0.0.1:" + std::to_string(r.ports[0]) +
+                                "/udp; starting it again in 1s"),
+             r.superd->log());
+  BOOST_TEST(r.superd->wait_log("starting it again in 2s", 5), r.superd->log());
+  std::string log = r.superd->log();
+  int runs = 0;
+  for (auto p = log.find("end service=lazy"); p != std::string::npos; p = log.find("end service=lazy", p + 1)) ++runs;
+  BOOST_TEST(runs <= 4);  // backed off, not spinning
+}
+
+BOOST_AUTO_TEST_SUITE_END()
