@@ -9,15 +9,11 @@
 #include <set>
 #include <sstream>
 
-#include "harness.hpp"
+#include "running.hpp"
 
 using namespace superd::test;
 
 namespace {
-
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
 
 std::set<std::string> env_names(const std::string& env_output) {
   std::set<std::string> names;
@@ -27,29 +23,8 @@ std::set<std::string> env_names(const std::string& env_output) {
   return names;
 }
 
-// A superd running one conf; services get ports P0, P1, ... substituted for @P0@, @P1@, ...
-struct Running {
-  TempDir dir;
-  std::vector<int> ports;
-  std::unique_ptr<Superd> superd;
-  explicit Running(std::string conf, int nports = 1, std::vector<std::string> extra = {}) {
-    for (int i = 0; i < nports; ++i) {
-      ports.push_back(free_port());
-      std::string tag = "@P" + std::to_string(i) + "@";
-      for (auto pos = conf.find(tag); pos != std::string::npos; pos = conf.find(tag))
-        conf.replace(pos, tag.size(), std::to_string(ports.back()));
-    }
-    for (auto pos = conf.find("@DIR@"); pos != std::string::npos; pos = conf.find("@DIR@"))
-      conf.replace(pos, 5, dir.path());
-    std::vector<std::string> args{"-c", dir.write("superd.conf", conf), "--log_level=3"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    superd = std::make_unique<Superd>(dir, args);
-    BOOST_REQUIRE_MESSAGE(superd->ready(), "superd did not start:\n" + superd->log());
-  }
-};
-
 // Exec services name their user when superd runs as root (as the tests do in CI).
-const std::string kUser = ::geteuid() == 0 ? "user = nobody\n" : "";
+const std::string kUser = user_line();
 
 }  // namespace
 

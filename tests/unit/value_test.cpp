@@ -293,7 +293,7 @@ BOOST_AUTO_TEST_CASE(exec_needs_an_absolute_program) {
   BOOST_TEST(error_of<Argv>("./run") ==
              "program './run' must be an absolute path (e.g. /usr/sbin/sshd)");
   BOOST_TEST(error_of<Argv>("''") == "program '' must be an absolute path (e.g. /usr/sbin/sshd)");
-  BOOST_TEST(error_of<Argv>("/bin/sh -c 'x") == "unterminated single quote at column 11");
+  BOOST_TEST(error_of<Argv>("/bin/sh -c 'x") == "unterminated single quote at column 12");
 }
 
 BOOST_AUTO_TEST_CASE(long_exec_line_is_kept_whole) {

@@ -10,7 +10,9 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -71,7 +73,10 @@ void do_include(ReadContext& ctx, const FileState& st, const std::string& patter
   Origin here{Layer::ConfFile, st.name, st.line};
   std::string full = pattern.empty() || pattern[0] == '/' ? pattern : dir_of(st.name) + "/" + pattern;
   glob_t g{};
-  int rc = glob(full.c_str(), GLOB_ERR, nullptr, &g);
+  // A directory that does not exist matches nothing (like an empty one); any
+  // other failure to read a directory is an error.
+  auto on_error = [](const char*, int err) { return err == ENOENT || err == ENOTDIR ? 0 : 1; };
+  int rc = glob(full.c_str(), 0, on_error, &g);
   bool magic = full.find_first_of("*?[") != std::string::npos;
   if (rc == GLOB_NOMATCH && !magic) {
     error_at(ctx, st.name, st.line, "include '" + pattern + "': no such file");
@@ -114,10 +119,12 @@ char* next_line(char* buf, int size, void* stream) {
   st.pos = end + 1;
   ++st.line;
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (line.size() > kInihLineCap) {
+  // Never cut a line silently, whatever buffer inih hands over.
+  std::size_t cap = std::min(kInihLineCap, static_cast<std::size_t>(size) - 2);
+  if (line.size() > cap) {
     error_at(*st.ctx, st.name, st.line,
              "line is " + std::to_string(line.size()) + " bytes, longer than the " +
-                 std::to_string(kInihLineCap) + " allowed");
+                 std::to_string(cap) + " allowed");
     line = {};
   }
   while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
@@ -135,7 +142,10 @@ char* next_line(char* buf, int size, void* stream) {
 
 int on_value(void* user, const char* section, const char* key, const char* value) {
   auto& st = *static_cast<FileState*>(user);
-  std::string sec = section;
+  // Our reader's section, not inih's: inih keeps the blanks of "[ echo ]" and
+  // cuts names at 50 characters.
+  (void)section;
+  std::string sec = st.current_section;
   if (sec == "global") sec.clear();
   if (!sec.empty() && !valid_service_name(sec)) return 1;  // already reported
   Setting s{sec, key, value ? value : "", Origin{Layer::ConfFile, st.name, st.line}};
@@ -152,6 +162,7 @@ void parse_text(ReadContext& ctx, std::string_view text, const std::string& name
 #ifdef SUPERD_HAVE_INI_KNOBS
   ini_use_stack = false;
   ini_max_line = static_cast<int>(kMaxLineLength + 3);
+  ini_initial_alloc = ini_max_line;  // without ini_use_stack, the buffer inih allocates
   ini_allow_multiline = false;
 #endif
   FileState st{&ctx, name, text, 0, 0, {}};

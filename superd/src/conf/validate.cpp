@@ -37,7 +37,15 @@ struct Checker {
     return best;
   }
   void error(const std::string& key, std::string message, std::string hint = {}) {
-    Origin o = origin(key);
+    error_at(origin(key), key, std::move(message), std::move(hint));
+  }
+  // Error about the `index`-th value of a repeatable key, located at that value.
+  void error(const std::string& key, std::size_t index, std::string message) {
+    const ShownValue* v = shown(key);
+    error_at(v && index < v->origins.size() ? v->origins[index] : origin(key), key,
+             std::move(message), {});
+  }
+  void error_at(const Origin& o, const std::string& key, std::string message, std::string hint) {
     Diagnostic d;
     d.file = o.layer == Layer::ConfFile ? o.file : o.place();
     d.line = o.line;
@@ -55,11 +63,12 @@ void check_endpoints(Checker& ck) {
   if (!net::valid_proto(s.proto))
     ck.error("proto", "unknown protocol '" + s.proto + "'", "expected tcp, udp or unix");
   if (s.port.empty()) ck.error("port", "no endpoint to listen on", "add 'port = PORT/PROTO'");
-  for (const std::string& text : s.port) {
+  for (std::size_t i = 0; i < s.port.size(); ++i) {
+    const std::string& text = s.port[i];
     net::Endpoint e;
     std::string err;
     if (!net::parse_endpoint(text, s.host, s.proto, e, err))
-      ck.error("port", "bad endpoint '" + text + "': " + err);
+      ck.error("port", i, "bad endpoint '" + text + "': " + err);
     else
       s.endpoints.push_back(e);
   }

@@ -109,10 +109,16 @@ bool Service::bind(std::string& error) {
   }
   for (net::BoundSocket& b : bound) {
     auto l = std::make_unique<Listener>(ctx_.io, b.endpoint, b.address);
-    if (builtin_ && !b.endpoint.stream())
+    if (builtin_ && !b.endpoint.stream()) {
       l->port = std::make_unique<DatagramPort>(ctx_, b.fd.release(), *builtin_, cfg_.name);
-    else
-      l->desc.assign(b.fd.release());
+      listeners_.push_back(std::move(l));
+      continue;
+    }
+    // A wait-mode program receives this very socket and expects it blocking;
+    // superd itself only waits for readiness on it.
+    if (!builtin_ && cfg_.wait.value_or(!b.endpoint.stream()))
+      ::fcntl(b.fd.get(), F_SETFL, ::fcntl(b.fd.get(), F_GETFL) & ~O_NONBLOCK);
+    l->desc.assign(b.fd.release());
     listeners_.push_back(std::move(l));
   }
   return true;
@@ -208,8 +214,9 @@ void Service::accept_some(Listener& l) {
     if (limit && pause) return;  // resume() or the rate timer re-arms
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
+    // Programs get a blocking socket, as every inetd gives them.
     int fd = ::accept4(l.desc.native_handle(), reinterpret_cast<sockaddr*>(&ss), &len,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+                       builtin_ ? SOCK_NONBLOCK | SOCK_CLOEXEC : SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EAGAIN) break;

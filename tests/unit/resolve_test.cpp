@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: MIT
+// conf/resolve: conf::load from in-memory conf text and argument layers,
+// with a fake UserDb (the only seam): precedence, origins, every
+// whole-configuration error with its place, notes, all or nothing.
+#include "conf/resolve.hpp"
+
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+#include <ostream>
+
+#include "conf/cli_source.hpp"
+
+namespace bdata = boost::unit_test::data;
+using namespace superd::conf;
+using superd::Diagnostic;
+using superd::Severity;
+using Lines = std::vector<std::string>;
+
+namespace {
+
+class FakeUsers : public UserDb {
+ public:
+  explicit FakeUsers(uid_t euid) : euid_(euid) {}
+  bool find_user(const std::string& name, User& out) const override {
+    if (name == "root") out = User{0, 0, {0}};
+    else if (name == "nobody") out = User{65534, 65534, {}};
+    else if (name == "alice") out = User{1000, 1000, {1000, 27}};
+    else return false;
+    return true;
+  }
+  bool find_group(const std::string& name, gid_t& out) const override {
+    if (name == "root") out = 0;
+    else if (name == "sudo") out = 27;
+    else if (name == "nogroup") out = 65534;
+    else return false;
+    return true;
+  }
+  uid_t effective_uid() const override { return euid_; }
+
+ private:
+  uid_t euid_;
+};
+
+const BuiltinCatalog kBuiltins = {{"echo", {true, true}},    {"discard", {true, true}},
+                                  {"daytime", {true, true}}, {"chargen", {true, true}},
+                                  {"time", {true, true}},    {"tcpmux", {true, false}}};
+
+struct Loaded {
+  bool ok = false;
+  Config c;
+  std::vector<Diagnostic> diags;
+  Lines of(Severity sev) const {
+    Lines out;
+    for (const Diagnostic& d : diags)
+      if (d.severity == sev) out.push_back(d.str());
+    return out;
+  }
+  Lines errors() const { return of(Severity::Error); }
+  const ServiceConfig& service(const std::string& name) const {
+    for (const ServiceConfig& s : c.services)
+      if (s.name == name) return s;
+    BOOST_FAIL("no service " << name);
+    return c.services.front();
+  }
+};
+
+struct Args {
+  Lines new_args, command_line, run_args;
+};
+
+Loaded load_conf(const std::string& conf, const Args& args = {}, uid_t euid = 0) {
+  Loaded l;
+  LoadInput in;
+  in.conf_text = conf;
+  for (auto [layer, list] : {std::pair{Layer::NewArgs, &args.new_args},
+                             std::pair{Layer::CommandLine, &args.command_line},
+                             std::pair{Layer::RunArgs, &args.run_args}}) {
+    CommandLine cl;
+    BOOST_TEST_REQUIRE(parse_args(*list, layer, cl, l.diags));
+    in.args.insert(in.args.end(), cl.settings.begin(), cl.settings.end());
+  }
+  l.ok = load(in, kBuiltins, FakeUsers(euid), l.c, l.diags);
+  return l;
+}
+
+std::vector<std::string> endpoints(const ServiceConfig& s) {
+  std::vector<std::string> out;
+  for (const auto& e : s.endpoints) out.push_back(e.str());
+  return out;
+}
+
+struct Precedence {
+  bool new_args, command_line, run_args, conf;
+  int expected;
+  const char* origin;
+};
+std::ostream& operator<<(std::ostream& os, const Precedence& p) {
+  return os << p.new_args << p.command_line << p.run_args << p.conf << " -> " << p.origin;
+}
+
+struct Bad {
+  const char* conf;
+  uid_t euid;
+  std::string error;
+};
+std::ostream& operator<<(std::ostream& os, const Bad& b) { return os << b.error; }
+
+const std::string kBoth =
+    "a service runs a program (exec) or a built-in (builtin), exactly one";
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(resolve)
+
+BOOST_DATA_TEST_CASE(highest_layer_wins_per_key,
+                     bdata::make(std::vector<Precedence>{
+                         {true, true, true, true, 10, "new-args"},
+                         {false, true, true, true, 20, "command-line"},
+                         {false, false, true, true, 30, "run-args"},
+                         {false, false, false, true, 40, "conf-file test.conf:2"},
+                         {true, false, false, true, 10, "new-args"},
+                         {false, true, false, false, 20, "command-line"},
+                         {false, false, false, false, -1, "default"},
+                     }),
+                     p) {
+  Args args;
+  if (p.new_args) args.new_args = {"--max_connections=10"};
+  if (p.command_line) args.command_line = {"--max_connections", "20"};
+  if (p.run_args) args.run_args = {"max_connections=30"};
+  Loaded l = load_conf(p.conf ? "log_level = 3\nmax_connections = 40\n" : "log_level = 3\n", args);
+  BOOST_TEST(l.ok, l.errors().size());
+  BOOST_TEST(l.c.global.max_connections == p.expected);
+  auto& shown = l.c.shown[""];
+  BOOST_TEST((shown.count("max_connections") ? shown["max_connections"].origin.str()
+                                             : std::string("default")) == p.origin);
+  // Another key keeps its own winner.
+  BOOST_TEST(l.c.global.defaults.log_level.value == 3);
+  BOOST_TEST(shown["log_level"].origin.str() == "conf-file test.conf:1");
+}
+
+BOOST_AUTO_TEST_CASE(repeatable_key_comes_whole_from_the_highest_layer) {
+  const std::string conf = "[echo]\nport = 7\nport = 7/udp\nbuiltin = echo\ncidr_allow = 10.0.0.0/8\n";
+  Loaded base = load_conf(conf);
+  BOOST_TEST(base.ok);
+  BOOST_TEST(endpoints(base.service("echo")) == (Lines{"*:7/tcp", "*:7/udp"}),
+             boost::test_tools::per_element());
+  const ShownValue& port = base.c.shown["echo"]["port"];
+  BOOST_TEST(port.texts == (Lines{"7", "7/udp"}), boost::test_tools::per_element());
+  BOOST_REQUIRE(port.origins.size() == 2u);
+  BOOST_TEST(port.origins[1].str() == "conf-file test.conf:3");
+
+  Loaded l = load_conf(conf, Args{{}, {"--echo.port=9007"}, {"echo.cidr_allow=127.0.0.0/8"}});
+  BOOST_TEST(l.ok);
+  const ServiceConfig& s = l.service("echo");
+  BOOST_TEST(s.port == Lines{"9007"}, boost::test_tools::per_element());
+  BOOST_TEST(endpoints(s) == Lines{"*:9007/tcp"}, boost::test_tools::per_element());
+  BOOST_REQUIRE(s.access.cidr_allow.size() == 1u);
+  BOOST_TEST(s.access.cidr_allow[0].text == "127.0.0.0/8");
+  BOOST_TEST(l.c.shown["echo"]["port"].origin.str() == "command-line");
+  BOOST_TEST(l.c.shown["echo"]["builtin"].origin.str() == "conf-file test.conf:4");
+}
+
+BOOST_AUTO_TEST_CASE(global_value_is_the_service_default_and_a_service_overrides_it) {
+  const std::string conf =
+      "max_instances = 5\nhost = 127.0.0.1\n"
+      "[a]\nport = 1\nbuiltin = echo\n"
+      "[b]\nport = 2\nbuiltin = echo\nmax_instances = 7\nhost = ::1\n";
+  Loaded l = load_conf(conf);
+  BOOST_TEST(l.ok);
+  BOOST_TEST(l.service("a").max_instances == 5);
+  BOOST_TEST(endpoints(l.service("a")) == Lines{"127.0.0.1:1/tcp"}, boost::test_tools::per_element());
+  BOOST_TEST(l.service("b").max_instances == 7);
+  BOOST_TEST(endpoints(l.service("b")) == Lines{"[::1]:2/tcp"}, boost::test_tools::per_element());
+  const ShownValue& inherited = l.c.shown["a"]["max_instances"];
+  BOOST_TEST(inherited.inherited);
+  BOOST_TEST(inherited.origin.str() == "conf-file test.conf:1");
+  BOOST_TEST(!l.c.shown["b"]["max_instances"].inherited);
+  BOOST_TEST(l.c.shown["b"]["max_instances"].origin.str() == "conf-file test.conf:9");
+  // A global default from a higher layer still yields to the service's own value.
+  Loaded m = load_conf(conf, Args{{}, {"--max_instances=3"}, {}});
+  BOOST_TEST(m.service("a").max_instances == 3);
+  BOOST_TEST(m.service("b").max_instances == 7);
+}
+
+BOOST_AUTO_TEST_CASE(service_defined_only_on_the_command_line) {
+  Loaded l = load_conf("[conf1]\nport = 1\nbuiltin = echo\n",
+                       Args{{}, {"--echo.port=7007", "--echo.builtin=echo"}, {}});
+  BOOST_TEST(l.ok);
+  BOOST_TEST(l.c.service_order == (Lines{"conf1", "echo"}), boost::test_tools::per_element());
+  BOOST_TEST(endpoints(l.service("echo")) == Lines{"*:7007/tcp"}, boost::test_tools::per_element());
+  BOOST_TEST(l.service("echo").builtin == "echo");
+  BOOST_TEST(l.c.shown["echo"]["port"].origin.str() == "command-line");
+  BOOST_TEST(l.c.conf_path == "test.conf");
+}
+
+BOOST_AUTO_TEST_CASE(identities_resolve_through_the_user_db) {
+  Loaded l = load_conf(
+      "[a]\nport = 1\nexec = /bin/cat\nuser = alice\ngroup = sudo\n"
+      "[r]\nport = 2\nexec = /bin/cat\nuser = root\n");
+  BOOST_TEST(l.ok, l.errors().size());
+  const Identity& a = l.service("a").identity;
+  BOOST_TEST(a.set);
+  BOOST_TEST(a.uid == 1000u);
+  BOOST_TEST(a.gid == 27u);
+  BOOST_TEST(a.groups == (std::vector<gid_t>{1000, 27}), boost::test_tools::per_element());
+  BOOST_TEST(l.service("r").identity.uid == 0u);
+  // Not root: no user needed, and the own user is fine.
+  Loaded n = load_conf("[a]\nport = 1\nexec = /bin/cat\n[b]\nport = 2\nexec = /bin/cat\nuser = alice\n",
+                       {}, 1000);
+  BOOST_TEST(n.ok);
+  BOOST_TEST(!n.service("a").identity.set);
+  BOOST_TEST(n.service("b").identity.uid == 1000u);
+}
+
+// clang-format off
+BOOST_DATA_TEST_CASE(rejects_with_place_and_message, bdata::make(std::vector<Bad>{
+  {"[echo]\nport = 7\nbuiltin = echo\nprot = 8\n", 0,
+   "test.conf:4: unknown key 'prot' (did you mean 'port'?)"},
+  {"log_level = 1\nport = 7\n", 0,
+   "test.conf:2: 'port' is a service key and cannot be global (put it in a [service] section)"},
+  {"[echo]\nport = 7\nbuiltin = echo\npid_file = /run/x.pid\n", 0,
+   "test.conf:4: 'pid_file' is a global key and cannot be set for service 'echo' "
+   "(set it before the first section or in [global])"},
+  {"[echo]\nport = 7\nbuiltin = echo\nbuiltin = discard\n", 0,
+   "test.conf:4: 'builtin' is set twice for service 'echo' "
+   "(first set at test.conf:3; only repeatable keys may repeat)"},
+  {"log_level = 1\n\nlog_level = 2\n", 0,
+   "test.conf:3: 'log_level' is set twice (first set at test.conf:1; only repeatable keys may repeat)"},
+  {"conf_file = /etc/other.conf\n", 0, "test.conf:1: 'conf_file' cannot be set inside a conf file"},
+  {"max_instances = -2\n", 0,
+   "test.conf:1: bad value for 'max_instances': '-2' is out of range (-1 to 2147483647)"},
+  {"[s]\nport = 7\nbuiltin = echo\nmax_rate = fast\n", 0,
+   "test.conf:4: bad value for 'max_rate': 'fast' is not a non-negative number"},
+  {"[echo]\nbuiltin = echo\n", 0,
+   "test.conf:2: service 'echo': no endpoint to listen on (add 'port = PORT/PROTO')"},
+  {"[s]\nport = 7\nexec = /bin/cat\nbuiltin = echo\nuser = nobody\n", 0,
+   "test.conf:4: service 's': sets both 'exec' and 'builtin' (" + kBoth + ")"},
+  {"[s]\nport = 7\n", 0, "test.conf:2: service 's': sets neither 'exec' nor 'builtin' (" + kBoth + ")"},
+  {"[s]\nport = 7\nbuiltin = ecko\n", 0,
+   "test.conf:3: service 's': unknown built-in 'ecko' (did you mean 'echo'?)"},
+  {"[s]\nport = 7\nbuiltin = qotd\n", 0,
+   "test.conf:3: service 's': unknown built-in 'qotd' "
+   "(built-ins: chargen, daytime, discard, echo, tcpmux, time)"},
+  {"[s]\nport = 1/udp\nbuiltin = tcpmux\n", 0,
+   "test.conf:2: service 's': built-in 'tcpmux' does not serve datagram endpoint *:1/udp"},
+  {"[s]\nport = 7\nbuiltin = echo\nwait = yes\n", 0,
+   "test.conf:4: service 's': 'wait' applies only to exec services"},
+  {"[t]\nport = 69/udp\nexec = /usr/sbin/in.tftpd\nuser = nobody\nwait = no\n", 0,
+   "test.conf:5: service 't': 'wait = no' is not possible on datagram endpoint *:69/udp "
+   "(a datagram program gets the socket itself: use wait = yes)"},
+  {"[s]\nport = 7\nexec = /bin/cat\n", 0,
+   "test.conf:2: service 's': would run '/bin/cat' as root without saying so "
+   "(set 'user' to the account the program runs as (user = root to allow root))"},
+  {"[s]\nport = 7\nexec = /bin/cat\nuser = bob\n", 0, "test.conf:4: service 's': unknown user 'bob'"},
+  {"[s]\nport = 7\nexec = /bin/cat\nuser = nobody\ngroup = wheel\n", 0,
+   "test.conf:5: service 's': unknown group 'wheel'"},
+  {"[s]\nport = 7\nexec = /bin/cat\nuser = nobody\n", 1000,
+   "test.conf:4: service 's': superd runs as uid 1000 and cannot switch to user 'nobody' (uid 65534) "
+   "(run superd as root, or remove 'user')"},
+  {"[s]\nport = 7\nexec = /bin/cat\ngroup = sudo\n", 1000,
+   "test.conf:4: service 's': only root can run a program with another group"},
+  {"[s]\nport = 7\nport = 70000\nbuiltin = echo\n", 0,
+   "test.conf:3: service 's': bad endpoint '70000': port '70000' is not a number from 1 to 65535"},
+  {"[s]\nport = 7\nbuiltin = echo\nproto = sctp\n", 0,
+   "test.conf:4: service 's': unknown protocol 'sctp' (expected tcp, udp or unix)"},
+  {"[s]\nport = 7\nexec = /bin/cat\nuser = nobody\nchroot = srv\n", 0,
+   "test.conf:5: service 's': chroot directory 'srv' must be an absolute path"},
+  {"[a]\nport = 7\nbuiltin = echo\n[b]\nport = *:7/tcp\nbuiltin = discard\n", 0,
+   "test.conf:5: service 'b': endpoint *:7/tcp is also used by service 'a'"},
+  {"[a]\nport = /run/a|unix\nbuiltin = echo\nsocket_owner = bob\n", 0,
+   "test.conf:4: service 'a': unknown user 'bob'"},
+}), c) {
+  // clang-format on
+  Loaded l = load_conf(c.conf, {}, c.euid);
+  BOOST_TEST(!l.ok);
+  BOOST_TEST(l.errors() == Lines{c.error}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(argument_layers_are_named_in_errors) {
+  Loaded inc = load_conf("", Args{{}, {"--include=extra.conf"}, {}});
+  BOOST_TEST(!inc.ok);
+  BOOST_TEST(inc.errors() ==
+                 Lines{"command line: 'include' is valid only inside a conf file (name the main file with -c)"},
+             boost::test_tools::per_element());
+  Loaded port = load_conf("", Args{{"port=7"}, {}, {}});
+  BOOST_TEST(port.errors() ==
+                 Lines{"new args: 'port' is a service key and cannot be global (write --SERVICE.port=VALUE)"},
+             boost::test_tools::per_element());
+  Loaded svc = load_conf("", Args{{}, {}, {"--echo.port=7", "--echo.builtin=echp"}});
+  BOOST_TEST(svc.errors() ==
+                 Lines{"run args: service 'echo': unknown built-in 'echp' (did you mean 'echo'?)"},
+             boost::test_tools::per_element());
+  Loaded twice = load_conf("", Args{{}, {"--log_level=1", "--log_level=2"}, {}});
+  BOOST_TEST(twice.errors() ==
+                 Lines{"command line: 'log_level' is set twice (first set at command line; only "
+                       "repeatable keys may repeat)"},
+             boost::test_tools::per_element());
+  Loaded unknown = load_conf("", Args{{}, {"--echo.prot=7"}, {}});
+  BOOST_TEST(unknown.errors() == Lines{"command line: unknown key 'prot' (did you mean 'port'?)"},
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(disabled_service_does_not_clash_and_other_transports_do_not_either) {
+  Loaded l = load_conf(
+      "[a]\nport = 7\nbuiltin = echo\n[b]\nport = 7\nbuiltin = echo\ndisabled = yes\n"
+      "[c]\nport = 7/udp\nbuiltin = echo\n");
+  BOOST_TEST(l.ok, l.errors().size());
+  BOOST_TEST(l.service("b").disabled);
+}
+
+BOOST_AUTO_TEST_CASE(every_problem_is_reported_in_one_run) {
+  Loaded l = load_conf(
+      "lgo_level = 1\n[a]\nport = 0\nbuiltin = echo\n[b]\nport = 2\n[c]\nport = 3\nbuiltin = echo\n");
+  BOOST_TEST(!l.ok);
+  BOOST_TEST(l.errors() ==
+                 (Lines{"test.conf:1: unknown key 'lgo_level' (did you mean 'log_level'?)",
+                        "test.conf:3: service 'a': bad endpoint '0': port '0' is not a number from 1 to 65535",
+                        "test.conf:6: service 'b': sets neither 'exec' nor 'builtin' (" + kBoth + ")"}),
+             boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(pending_keys_give_notes_and_load_succeeds) {
+  Loaded l = load_conf("reverse_lookups = yes\nuser = nobody\n[s]\nport = 7\nexec = /bin/cat\nuser = alice\n");
+  BOOST_TEST(l.ok);
+  BOOST_TEST(l.errors().empty());
+  Lines notes = l.of(Severity::Note);
+  BOOST_REQUIRE(notes.size() == 2u);
+  BOOST_TEST(notes[0] == "test.conf:1: note: 'reverse_lookups' is accepted but not yet acted on: "
+                         "reverse lookups are not implemented; allow/deny match addresses");
+  BOOST_TEST(notes[1].rfind("test.conf:2: note: 'user' is accepted but not yet acted on: ", 0) == 0u,
+             notes[1]);
+  BOOST_TEST(l.c.global.reverse_lookups);
+}
+
+BOOST_AUTO_TEST_CASE(all_or_nothing) {
+  Loaded good = load_conf("[a]\nport = 1\nbuiltin = echo\n");
+  BOOST_TEST(good.ok);
+  Loaded bad = load_conf("[a]\nport = 1\nbuiltin = echo\n[b]\nport = 2\nbuiltin = nope\n");
+  BOOST_TEST(!bad.ok);
+  // Only this load's problems count, not those already in the list.
+  std::vector<Diagnostic> diags(1);
+  Config c;
+  LoadInput in;
+  in.conf_text = "[a]\nport = 1\nbuiltin = echo\n";
+  BOOST_TEST(load(in, kBuiltins, FakeUsers(0), c, diags));
+  BOOST_TEST(diags.size() == 1u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
