@@ -75,6 +75,14 @@ const std::vector<Case> kCases = {
   {"10.0.0.0/8",       "::ffff:11.9.8.7",   false},
   {"0.0.0.0/0",        "::ffff:1.2.3.4",    true},
   {"::/0",             "::ffff:1.2.3.4",    false},
+  // ...and an IPv4-mapped block is the IPv4 block (prefix counted in IPv6 bits).
+  {"::ffff:10.0.0.0/104", "10.1.2.3",       true},
+  {"::ffff:10.0.0.0/104", "::ffff:10.1.2.3", true},
+  {"::ffff:10.0.0.0/104", "11.1.2.3",       false},
+  {"::ffff:0.0.0.0/96", "203.0.113.9",      true},
+  {"::ffff:0.0.0.0/96", "2001:db8::1",      false},
+  {"::ffff:192.0.2.1", "192.0.2.1",         true},
+  {"::ffff:192.0.2.1", "192.0.2.2",         false},
 };
 // clang-format on
 
@@ -86,6 +94,8 @@ BOOST_AUTO_TEST_CASE(bare_address_is_a_host_block) {
   BOOST_TEST(block("192.0.2.1").prefix == 32);
   BOOST_TEST(block("2001:db8::1").prefix == 128);
   BOOST_TEST(block("10.0.0.0/0").prefix == 0);
+  BOOST_TEST(block("::ffff:10.0.0.0/104").prefix == 8);
+  BOOST_TEST(block("::ffff:10.0.0.1").prefix == 32);
 }
 
 BOOST_AUTO_TEST_CASE(host_bits_are_cleared) {
@@ -123,6 +133,8 @@ const std::vector<Bad> kBad = {
   {"10.0.0.0/0008", "prefix length '0008' is not 0..32"},
   {"10.0.0.0/8/9", "prefix length '8/9' is not 0..32"},
   {"10.0.0.0/ 8",  "prefix length ' 8' is not 0..32"},
+  {"::ffff:10.0.0.0/8", "prefix length '8' is not 96..128"},
+  {"::ffff:10.0.0.0/129", "prefix length '129' is not 96..128"},
   {"10.0.0/8",     "'10.0.0' is not an IP address (expected ADDR/BITS, e.g. 10.0.0.0/8)"},
   {"host.example/8", "'host.example' is not an IP address (expected ADDR/BITS, e.g. 10.0.0.0/8)"},
   {"",             "'' is not an IP address (expected ADDR/BITS, e.g. 10.0.0.0/8)"},

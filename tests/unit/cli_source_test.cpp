@@ -73,9 +73,9 @@ BOOST_AUTO_TEST_CASE(value_may_contain_equals_and_dots) {
 BOOST_AUTO_TEST_CASE(boolean_alone_means_yes) {
   Parsed p = args({"--background", "--echo.disabled", "--echo.port=7", "--setsid=no"});
   BOOST_TEST(p.ok);
-  BOOST_TEST(p.settings() == (Lines{"/background=yes", "echo/disabled=yes", "echo/port=7",
-                                    "/setsid=no"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      p.settings() == (Lines{"/background=yes", "echo/disabled=yes", "echo/port=7", "/setsid=no"}),
+      boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(short_c_names_the_conf_file) {
@@ -112,20 +112,23 @@ BOOST_AUTO_TEST_CASE(actions) {
   BOOST_TEST(p.settings() == Lines{"/conf_file=/x.conf"}, boost::test_tools::per_element());
   Parsed none = args({});
   BOOST_TEST(none.ok);
-  BOOST_TEST((!none.cl.check && !none.cl.help && !none.cl.version && none.cl.inetd_service.empty()));
+  BOOST_TEST(
+      (!none.cl.check && !none.cl.help && !none.cl.version && none.cl.inetd_service.empty()));
 }
 
 BOOST_AUTO_TEST_CASE(actions_refused_in_library_layers) {
   Parsed n = args({"--check", "--log_level=1"}, Layer::NewArgs);
   BOOST_TEST(!n.ok);
   BOOST_TEST(!n.cl.check);
-  BOOST_TEST(n.errors() == Lines{"new args: '--check' is an action, valid only on the command line"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      n.errors() == Lines{"new args: '--check' is an action, valid only on the command line"},
+      boost::test_tools::per_element());
   Parsed r = args({"--inetd", "echo"}, Layer::RunArgs);
   BOOST_TEST(!r.ok);
   BOOST_TEST(r.cl.inetd_service.empty());
-  BOOST_TEST(r.errors() == Lines{"run args: '--inetd' is an action, valid only on the command line"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      r.errors() == Lines{"run args: '--inetd' is an action, valid only on the command line"},
+      boost::test_tools::per_element());
   Parsed h = args({"-h"}, Layer::RunArgs);
   BOOST_TEST(h.errors() == Lines{"run args: '--help' is an action, valid only on the command line"},
              boost::test_tools::per_element());
@@ -142,6 +145,10 @@ BOOST_AUTO_TEST_CASE(unknown_option_suggests_a_key) {
   BOOST_TEST(p.errors() ==
                  Lines{"command line: unknown option '--log_levl' (did you mean '--log_level'?)"},
              boost::test_tools::per_element());
+  // A misspelt service key is suggested in its service form.
+  BOOST_TEST(args({"--prot=7"}).errors() ==
+                 Lines{"command line: unknown option '--prot' (did you mean '--SERVICE.port'?)"},
+             boost::test_tools::per_element());
   Parsed q = args({"--frobnicate"});
   BOOST_TEST(q.errors() == Lines{"command line: unknown option '--frobnicate' (see superd --help)"},
              boost::test_tools::per_element());
@@ -150,9 +157,8 @@ BOOST_AUTO_TEST_CASE(unknown_option_suggests_a_key) {
 BOOST_AUTO_TEST_CASE(service_only_key_as_global_option_hints_service_form) {
   Parsed p = args({"--port=7"});
   BOOST_TEST(!p.ok);
-  BOOST_TEST(p.errors() ==
-                 Lines{"command line: unknown option '--port' (a service key: write "
-                       "--SERVICE.port=VALUE)"},
+  BOOST_TEST(p.errors() == Lines{"command line: unknown option '--port' (a service key: write "
+                                 "--SERVICE.port=VALUE)"},
              boost::test_tools::per_element());
   BOOST_TEST(args({"--exec", "/bin/cat"}).errors() ==
                  Lines{"command line: unknown option '--exec' (a service key: write "
@@ -171,8 +177,9 @@ BOOST_AUTO_TEST_CASE(positional_without_equals_is_an_error) {
 BOOST_AUTO_TEST_CASE(missing_value) {
   Parsed p = args({"--echo.port"});
   BOOST_TEST(!p.ok);
-  BOOST_TEST(p.errors() == Lines{"command line: '--echo.port' has no value (write --echo.port=VALUE)"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      p.errors() == Lines{"command line: '--echo.port' has no value (write --echo.port=VALUE)"},
+      boost::test_tools::per_element());
   Parsed q = args({"--log_level"}, Layer::NewArgs);
   BOOST_TEST(!q.ok);
   BOOST_REQUIRE(q.diags.size() == 1u);

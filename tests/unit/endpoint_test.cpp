@@ -23,7 +23,8 @@ struct Good {
   const char* canonical;  ///< Endpoint::str()
 };
 std::ostream& operator<<(std::ostream& os, const Good& g) {
-  return os << "'" << g.text << "' (host " << g.default_host << ", proto " << g.default_proto << ")";
+  return os << "'" << g.text << "' (host " << g.default_host << ", proto " << g.default_proto
+            << ")";
 }
 
 struct Bad {

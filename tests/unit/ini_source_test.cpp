@@ -77,10 +77,10 @@ BOOST_AUTO_TEST_CASE(global_keys_and_service_sections) {
       "[ssh-alt_2]\n"
       "exec = /usr/sbin/sshd -i\n");
   BOOST_TEST(p.diags.empty());
-  BOOST_TEST(flat(p.settings) == (Lines{"/log_level=3@1", "echo/port=7/tcp@4",
-                                        "echo/builtin=echo@5", "/max_connections=50@7",
-                                        "ssh-alt_2/exec=/usr/sbin/sshd -i@9"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      flat(p.settings) == (Lines{"/log_level=3@1", "echo/port=7/tcp@4", "echo/builtin=echo@5",
+                                 "/max_connections=50@7", "ssh-alt_2/exec=/usr/sbin/sshd -i@9"}),
+      boost::test_tools::per_element());
   for (const Setting& s : p.settings) {
     BOOST_TEST((s.origin.layer == Layer::ConfFile));
     BOOST_TEST(s.origin.file == "test.conf");
@@ -131,8 +131,10 @@ BOOST_AUTO_TEST_CASE(indented_line_is_its_own_key_not_a_continuation) {
   Parsed q = parse("[s]\nexec = /bin/cat\n    -u\n");
   BOOST_TEST(q.settings.size() == 1u);
   BOOST_TEST(q.settings[0].text == "/bin/cat");
-  BOOST_TEST(q.errors() == Lines{"test.conf:3: syntax error (expected 'key = value', '[service]' or a comment)"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      q.errors() ==
+          Lines{"test.conf:3: syntax error (expected 'key = value', '[service]' or a comment)"},
+      boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(repeated_keys_are_all_recorded_in_order) {
@@ -181,12 +183,13 @@ BOOST_AUTO_TEST_CASE(line_over_64k_is_an_error_naming_file_and_line) {
 BOOST_AUTO_TEST_CASE(invalid_section_name) {
   std::string long_name(65, 'n');
   Parsed p = parse("[bad name!]\nport = 7\n[" + long_name + "]\nport = 8\n[ok]\nport = 9\n");
-  BOOST_TEST(p.errors() ==
-                 (Lines{"test.conf:1: invalid service name 'bad name!' (letters, digits, '_' and '-', "
-                        "at most 64 characters)",
-                        "test.conf:3: invalid service name '" + long_name +
-                            "' (letters, digits, '_' and '-', at most 64 characters)"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      p.errors() ==
+          (Lines{"test.conf:1: invalid service name 'bad name!' (letters, digits, '_' and '-', "
+                 "at most 64 characters)",
+                 "test.conf:3: invalid service name '" + long_name +
+                     "' (letters, digits, '_' and '-', at most 64 characters)"}),
+      boost::test_tools::per_element());
   // Keys under a rejected section are not reported again, nor kept.
   BOOST_TEST(flat(p.settings) == Lines{"ok/port=9@6"}, boost::test_tools::per_element());
 }
@@ -206,18 +209,20 @@ BOOST_AUTO_TEST_CASE(long_section_name_is_kept_whole) {
 
 BOOST_AUTO_TEST_CASE(duplicate_section_names_the_first_place) {
   Parsed p = parse("[echo]\nport = 7\n\n[daytime]\nport = 13\n[echo]\nport = 8\n");
-  BOOST_TEST(p.errors() ==
-                 Lines{"test.conf:6: service 'echo' is defined twice (first at test.conf:1)"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      p.errors() == Lines{"test.conf:6: service 'echo' is defined twice (first at test.conf:1)"},
+      boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(syntax_errors) {
-  BOOST_TEST(parse("log_level = 2\njust words\n").errors() ==
-                 Lines{"test.conf:2: syntax error (expected 'key = value', '[service]' or a comment)"},
-             boost::test_tools::per_element());
-  BOOST_TEST(parse("[echo\nport = 7\n").errors() ==
-                 Lines{"test.conf:1: syntax error (expected 'key = value', '[service]' or a comment)"},
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      parse("log_level = 2\njust words\n").errors() ==
+          Lines{"test.conf:2: syntax error (expected 'key = value', '[service]' or a comment)"},
+      boost::test_tools::per_element());
+  BOOST_TEST(
+      parse("[echo\nport = 7\n").errors() ==
+          Lines{"test.conf:1: syntax error (expected 'key = value', '[service]' or a comment)"},
+      boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(nul_byte_is_an_error) {
@@ -255,7 +260,7 @@ BOOST_AUTO_TEST_CASE(nested_include_origins_name_the_included_file) {
   Parsed p = parse("include = " + dir.path + "/a.conf\n", dir.path + "/main.conf");
   BOOST_TEST(p.errors().empty());
   BOOST_TEST(flat(p.settings) == (Lines{"/include=" + dir.path + "/a.conf@1", "a/port=1@2",
-                                        "a/include=sub/b.conf@3", "b/port=2@4"}),
+                                        "/include=sub/b.conf@3", "b/port=2@4"}),
              boost::test_tools::per_element());
   BOOST_REQUIRE(p.settings.size() == 4u);
   BOOST_TEST(p.settings[1].origin.file == dir.path + "/a.conf");
@@ -275,8 +280,7 @@ BOOST_AUTO_TEST_CASE(errors_in_an_included_file_name_that_file) {
 BOOST_AUTO_TEST_CASE(missing_literal_include_is_an_error) {
   TempDir dir;
   Parsed p = parse("log_level = 1\ninclude = missing.conf\n", dir.path + "/main.conf");
-  BOOST_TEST(p.errors() ==
-                 Lines{dir.path + "/main.conf:2: include 'missing.conf': no such file"},
+  BOOST_TEST(p.errors() == Lines{dir.path + "/main.conf:2: include 'missing.conf': no such file"},
              boost::test_tools::per_element());
 }
 
@@ -286,8 +290,8 @@ BOOST_AUTO_TEST_CASE(glob_matching_nothing_is_fine) {
   Parsed p = parse("include = conf.d/*.conf\ninclude = nowhere/*.conf\nlog_level = 1\n",
                    dir.path + "/main.conf");
   BOOST_TEST(p.errors().empty());
-  BOOST_TEST(flat(p.settings) == (Lines{"/include=conf.d/*.conf@1", "/include=nowhere/*.conf@2",
-                                        "/log_level=1@3"}),
+  BOOST_TEST(flat(p.settings) ==
+                 (Lines{"/include=conf.d/*.conf@1", "/include=nowhere/*.conf@2", "/log_level=1@3"}),
              boost::test_tools::per_element());
 }
 
@@ -307,8 +311,7 @@ BOOST_AUTO_TEST_CASE(including_itself_is_a_cycle) {
   TempDir dir;
   std::string main = dir.write("main.conf", "include = main.conf\n");
   Parsed p = parse("include = main.conf\n", main);
-  BOOST_TEST(p.errors() ==
-                 Lines{main + ":1: include cycle: '" + main + "' is already being read"},
+  BOOST_TEST(p.errors() == Lines{main + ":1: include cycle: '" + main + "' is already being read"},
              boost::test_tools::per_element());
 }
 
@@ -322,7 +325,8 @@ BOOST_AUTO_TEST_CASE(read_conf_file_reads_from_disk) {
   BOOST_TEST(flat(out) == Lines{"echo/port=7@2"}, boost::test_tools::per_element());
   read_conf_file(dir.path + "/absent.conf", out, diags);
   BOOST_REQUIRE(diags.size() == 1u);
-  BOOST_TEST(diags[0].str() == "cannot read '" + dir.path + "/absent.conf': No such file or directory");
+  BOOST_TEST(diags[0].str() ==
+             "cannot read '" + dir.path + "/absent.conf': No such file or directory");
 }
 
 BOOST_AUTO_TEST_CASE(service_names) {

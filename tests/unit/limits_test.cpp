@@ -6,8 +6,8 @@
 #include <boost/test/tools/floating_point_comparison.hpp>
 #include <boost/test/unit_test.hpp>
 
-using superd::core::admit;
 using superd::core::Admission;
+using superd::core::admit;
 using superd::core::SourceCounter;
 using superd::core::TokenBucket;
 
@@ -89,7 +89,7 @@ BOOST_AUTO_TEST_CASE(source_counter_counts_per_address) {
   c.remove("10.0.0.1");
   BOOST_TEST(c.count("10.0.0.1") == 0);
   BOOST_TEST(c.sources() == 1u);  // a source that reaches zero is forgotten
-  c.remove("10.0.0.1");            // removing an unknown source is harmless
+  c.remove("10.0.0.1");           // removing an unknown source is harmless
   c.remove("192.0.2.1");
   BOOST_TEST(c.count("10.0.0.1") == 0);
   BOOST_TEST(c.sources() == 1u);

@@ -44,8 +44,7 @@ Config load_ok(const std::string& conf, const Lines& command_line = {},
   in.args.insert(in.args.end(), na.settings.begin(), na.settings.end());
   Config c;
   bool ok = load(in, kBuiltins, RootUsers(), c, diags);
-  for (const Diagnostic& d : diags)
-    BOOST_TEST_MESSAGE(d.str());
+  for (const Diagnostic& d : diags) BOOST_TEST_MESSAGE(d.str());
   BOOST_TEST_REQUIRE(ok);
   return c;
 }
@@ -56,8 +55,10 @@ std::map<std::string, Lines> sections(const std::string& text) {
   std::istringstream in(text);
   std::string line, section;
   while (std::getline(in, line)) {
-    if (!line.empty() && line[0] == '[') section = line.substr(1, line.find(']') - 1);
-    else if (!line.empty()) out[section].push_back(line);
+    if (!line.empty() && line[0] == '[')
+      section = line.substr(1, line.find(']') - 1);
+    else if (!line.empty())
+      out[section].push_back(line);
   }
   return out;
 }
@@ -71,8 +72,10 @@ std::string line_for(const Lines& lines, const std::string& key, std::size_t nth
 
 // A listing line: the setting, padded to column 30, then "; ORIGIN".
 std::string ann(std::string setting, const std::string& origin) {
-  if (setting.size() < 30) setting.resize(30, ' ');
-  else setting += ' ';
+  if (setting.size() < 30)
+    setting.resize(30, ' ');
+  else
+    setting += ' ';
   return setting + "; " + origin;
 }
 
@@ -84,7 +87,8 @@ std::string strip_origins(const std::string& text) {
   std::istringstream in(text);
   std::string line, out;
   while (std::getline(in, line))
-    if (line.rfind("# superd configuration", 0) != 0) out += std::regex_replace(line, kOrigin, "") + "\n";
+    if (line.rfind("# superd configuration", 0) != 0)
+      out += std::regex_replace(line, kOrigin, "") + "\n";
   return out;
 }
 
@@ -150,7 +154,8 @@ BOOST_AUTO_TEST_CASE(annotates_each_value_with_its_origin) {
   BOOST_TEST(line_for(s["run"], "port", 1) == ann("port = 9000/udp", "conf-file test.conf:9"));
   BOOST_TEST(line_for(s["run"], "port", 2) ==
              ann("port = /run/superd-test.sock|unix", "conf-file test.conf:10"));
-  BOOST_TEST(line_for(s["run"], "max_instances") == ann("max_instances = 4", "conf-file test.conf:16"));
+  BOOST_TEST(line_for(s["run"], "max_instances") ==
+             ann("max_instances = 4", "conf-file test.conf:16"));
   BOOST_TEST(line_for(s["run"], "env", 1) == ann("env = TZ=UTC", "conf-file test.conf:15"));
 }
 
@@ -182,7 +187,8 @@ BOOST_AUTO_TEST_CASE(listing_reads_back_as_the_same_configuration) {
   BOOST_TEST(run.exec.words == (Lines{"/usr/bin/printf", "%s|%s\\n", "a \"b\" c", ";", "d e", "#",
                                       "not", "a", "comment"}),
              boost::test_tools::per_element());
-  BOOST_TEST(second.services[0].port == (Lines{"7007", "7007/udp"}), boost::test_tools::per_element());
+  BOOST_TEST(second.services[0].port == (Lines{"7007", "7007/udp"}),
+             boost::test_tools::per_element());
   BOOST_TEST(second.global.defaults.log_level.value == 4);
   BOOST_TEST(second.services[0].max_instances == 20);
 }
@@ -209,7 +215,8 @@ BOOST_AUTO_TEST_CASE(man_keys_documents_every_key) {
   }
   BOOST_TEST(man.find(".Bl -tag -width Ds\n") == man.find(".Bl"));
   BOOST_TEST(man.substr(man.size() - 4) == ".El\n");
-  BOOST_TEST(man.find("Not yet acted on: reverse lookups are not implemented") != std::string::npos);
+  BOOST_TEST(man.find("Not yet acted on: reverse lookups are not implemented") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

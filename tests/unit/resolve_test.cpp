@@ -22,17 +22,25 @@ class FakeUsers : public UserDb {
  public:
   explicit FakeUsers(uid_t euid) : euid_(euid) {}
   bool find_user(const std::string& name, User& out) const override {
-    if (name == "root") out = User{0, 0, {0}};
-    else if (name == "nobody") out = User{65534, 65534, {}};
-    else if (name == "alice") out = User{1000, 1000, {1000, 27}};
-    else return false;
+    if (name == "root")
+      out = User{0, 0, {0}};
+    else if (name == "nobody")
+      out = User{65534, 65534, {}};
+    else if (name == "alice")
+      out = User{1000, 1000, {1000, 27}};
+    else
+      return false;
     return true;
   }
   bool find_group(const std::string& name, gid_t& out) const override {
-    if (name == "root") out = 0;
-    else if (name == "sudo") out = 27;
-    else if (name == "nogroup") out = 65534;
-    else return false;
+    if (name == "root")
+      out = 0;
+    else if (name == "sudo")
+      out = 27;
+    else if (name == "nogroup")
+      out = 65534;
+    else
+      return false;
     return true;
   }
   uid_t effective_uid() const override { return euid_; }
@@ -105,8 +113,7 @@ struct Bad {
 };
 std::ostream& operator<<(std::ostream& os, const Bad& b) { return os << b.error; }
 
-const std::string kBoth =
-    "a service runs a program (exec) or a built-in (builtin), exactly one";
+const std::string kBoth = "a service runs a program (exec) or a built-in (builtin), exactly one";
 
 }  // namespace
 
@@ -139,7 +146,8 @@ BOOST_DATA_TEST_CASE(highest_layer_wins_per_key,
 }
 
 BOOST_AUTO_TEST_CASE(repeatable_key_comes_whole_from_the_highest_layer) {
-  const std::string conf = "[echo]\nport = 7\nport = 7/udp\nbuiltin = echo\ncidr_allow = 10.0.0.0/8\n";
+  const std::string conf =
+      "[echo]\nport = 7\nport = 7/udp\nbuiltin = echo\ncidr_allow = 10.0.0.0/8\n";
   Loaded base = load_conf(conf);
   BOOST_TEST(base.ok);
   BOOST_TEST(endpoints(base.service("echo")) == (Lines{"*:7/tcp", "*:7/udp"}),
@@ -168,7 +176,8 @@ BOOST_AUTO_TEST_CASE(global_value_is_the_service_default_and_a_service_overrides
   Loaded l = load_conf(conf);
   BOOST_TEST(l.ok);
   BOOST_TEST(l.service("a").max_instances == 5);
-  BOOST_TEST(endpoints(l.service("a")) == Lines{"127.0.0.1:1/tcp"}, boost::test_tools::per_element());
+  BOOST_TEST(endpoints(l.service("a")) == Lines{"127.0.0.1:1/tcp"},
+             boost::test_tools::per_element());
   BOOST_TEST(l.service("b").max_instances == 7);
   BOOST_TEST(endpoints(l.service("b")) == Lines{"[::1]:2/tcp"}, boost::test_tools::per_element());
   const ShownValue& inherited = l.c.shown["a"]["max_instances"];
@@ -205,8 +214,8 @@ BOOST_AUTO_TEST_CASE(identities_resolve_through_the_user_db) {
   BOOST_TEST(a.groups == (std::vector<gid_t>{1000, 27}), boost::test_tools::per_element());
   BOOST_TEST(l.service("r").identity.uid == 0u);
   // Not root: no user needed, and the own user is fine.
-  Loaded n = load_conf("[a]\nport = 1\nexec = /bin/cat\n[b]\nport = 2\nexec = /bin/cat\nuser = alice\n",
-                       {}, 1000);
+  Loaded n = load_conf(
+      "[a]\nport = 1\nexec = /bin/cat\n[b]\nport = 2\nexec = /bin/cat\nuser = alice\n", {}, 1000);
   BOOST_TEST(n.ok);
   BOOST_TEST(!n.service("a").identity.set);
   BOOST_TEST(n.service("b").identity.uid == 1000u);
@@ -249,8 +258,8 @@ BOOST_DATA_TEST_CASE(rejects_with_place_and_message, bdata::make(std::vector<Bad
    "test.conf:5: service 't': 'wait = no' is not possible on datagram endpoint *:69/udp "
    "(a datagram program gets the socket itself: use wait = yes)"},
   {"[s]\nport = 7\nexec = /bin/cat\n", 0,
-   "test.conf:2: service 's': would run '/bin/cat' as root without saying so "
-   "(set 'user' to the account the program runs as (user = root to allow root))"},
+   "test.conf:3: service 's': would run '/bin/cat' as root without saying so "
+   "(set 'user' to the account it should run as; 'user = root' allows root)"},
   {"[s]\nport = 7\nexec = /bin/cat\nuser = bob\n", 0, "test.conf:4: service 's': unknown user 'bob'"},
   {"[s]\nport = 7\nexec = /bin/cat\nuser = nobody\ngroup = wheel\n", 0,
    "test.conf:5: service 's': unknown group 'wheel'"},
@@ -279,12 +288,12 @@ BOOST_DATA_TEST_CASE(rejects_with_place_and_message, bdata::make(std::vector<Bad
 BOOST_AUTO_TEST_CASE(argument_layers_are_named_in_errors) {
   Loaded inc = load_conf("", Args{{}, {"--include=extra.conf"}, {}});
   BOOST_TEST(!inc.ok);
-  BOOST_TEST(inc.errors() ==
-                 Lines{"command line: 'include' is valid only inside a conf file (name the main file with -c)"},
+  BOOST_TEST(inc.errors() == Lines{"command line: 'include' is valid only inside a conf file (name "
+                                   "the main file with -c)"},
              boost::test_tools::per_element());
   Loaded port = load_conf("", Args{{"port=7"}, {}, {}});
-  BOOST_TEST(port.errors() ==
-                 Lines{"new args: 'port' is a service key and cannot be global (write --SERVICE.port=VALUE)"},
+  BOOST_TEST(port.errors() == Lines{"new args: 'port' is a service key and cannot be global (write "
+                                    "--SERVICE.port=VALUE)"},
              boost::test_tools::per_element());
   Loaded svc = load_conf("", Args{{}, {}, {"--echo.port=7", "--echo.builtin=echp"}});
   BOOST_TEST(svc.errors() ==
@@ -310,25 +319,31 @@ BOOST_AUTO_TEST_CASE(disabled_service_does_not_clash_and_other_transports_do_not
 
 BOOST_AUTO_TEST_CASE(every_problem_is_reported_in_one_run) {
   Loaded l = load_conf(
-      "lgo_level = 1\n[a]\nport = 0\nbuiltin = echo\n[b]\nport = 2\n[c]\nport = 3\nbuiltin = echo\n");
+      "lgo_level = 1\n[a]\nport = 0\nbuiltin = echo\n[b]\nport = 2\n[c]\nport = 3\nbuiltin = "
+      "echo\n");
   BOOST_TEST(!l.ok);
-  BOOST_TEST(l.errors() ==
-                 (Lines{"test.conf:1: unknown key 'lgo_level' (did you mean 'log_level'?)",
-                        "test.conf:3: service 'a': bad endpoint '0': port '0' is not a number from 1 to 65535",
-                        "test.conf:6: service 'b': sets neither 'exec' nor 'builtin' (" + kBoth + ")"}),
-             boost::test_tools::per_element());
+  BOOST_TEST(
+      l.errors() ==
+          (Lines{"test.conf:1: unknown key 'lgo_level' (did you mean 'log_level'?)",
+                 "test.conf:3: service 'a': bad endpoint '0': port '0' is not a number from 1 to "
+                 "65535",
+                 "test.conf:6: service 'b': sets neither 'exec' nor 'builtin' (" + kBoth + ")"}),
+      boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(pending_keys_give_notes_and_load_succeeds) {
-  Loaded l = load_conf("reverse_lookups = yes\nuser = nobody\n[s]\nport = 7\nexec = /bin/cat\nuser = alice\n");
+  Loaded l = load_conf(
+      "reverse_lookups = yes\nuser = nobody\n[s]\nport = 7\nexec = /bin/cat\nuser = alice\n");
   BOOST_TEST(l.ok);
   BOOST_TEST(l.errors().empty());
   Lines notes = l.of(Severity::Note);
   BOOST_REQUIRE(notes.size() == 2u);
-  BOOST_TEST(notes[0] == "test.conf:1: note: 'reverse_lookups' is accepted but not yet acted on: "
-                         "reverse lookups are not implemented; allow/deny match addresses");
-  BOOST_TEST(notes[1].rfind("test.conf:2: note: 'user' is accepted but not yet acted on: ", 0) == 0u,
-             notes[1]);
+  BOOST_TEST(notes[0] ==
+             "test.conf:1: note: 'reverse_lookups' is accepted but not yet acted on: "
+             "reverse lookups are not implemented; allow/deny match addresses");
+  BOOST_TEST(
+      notes[1].rfind("test.conf:2: note: 'user' is accepted but not yet acted on: ", 0) == 0u,
+      notes[1]);
   BOOST_TEST(l.c.global.reverse_lookups);
 }
 

@@ -142,7 +142,10 @@ bool parse_args(const std::vector<std::string>& raw, Layer layer, CommandLine& o
     std::string guess = suggest_key(bare);
     const KeySpec* k = find_key(bare);
     std::string hint = k && k->scope == Scope::Service ? "a service key: write --SERVICE." + bare + "=VALUE"
-                       : guess.empty() ? "see superd --help" : "did you mean '--" + guess + "'?";
+                       : guess.empty() ? "see superd --help"
+                       : find_key(guess)->scope == Scope::Service
+                           ? "did you mean '--SERVICE." + guess + "'?"
+                           : "did you mean '--" + guess + "'?";
     usage_error(layer, "unknown option '" + name + "'", hint, diags);
     return false;
   } catch (const po::error& e) {

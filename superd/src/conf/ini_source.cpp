@@ -150,6 +150,8 @@ int on_value(void* user, const char* section, const char* key, const char* value
   if (!sec.empty() && !valid_service_name(sec)) return 1;  // already reported
   Setting s{sec, key, value ? value : "", Origin{Layer::ConfFile, st.name, st.line}};
   if (s.key == "include") {
+    // Includes are file syntax, valid in any section; the setting is global.
+    s.section.clear();
     st.ctx->out.push_back(s);
     do_include(*st.ctx, st, s.text);
     return 1;

@@ -71,7 +71,9 @@ std::string man_keys() {
     os << ".It Cm " << k.name << " Ar " << k.target.type << "\n"
        << "(" << scope << (k.repeat ? ", repeatable" : "") << ")\n"
        << k.doc << "\n";
-    if (*k.def) os << "Default:\n.Ql " << k.def << " .\n";
+    // The conf file's default depends on the build's prefix; the page names it generically.
+    if (std::string_view(k.name) == "conf_file") os << "Default:\n.Pa SYSCONFDIR/superd.conf ;\nsee\n.Sx FILES .\n";
+    else if (*k.def) os << "Default:\n.Ql " << k.def << " .\n";
     if (k.pending) os << "Not yet acted on: " << k.pending << ".\n";
   }
   os << ".El\n";

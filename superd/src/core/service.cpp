@@ -357,7 +357,8 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
     case conf::StderrMode::Null: plan.fd2 = ctx_.null_fd; break;
     case conf::StderrMode::Log: {
       int p[2];
-      if (::pipe2(p, O_CLOEXEC) == 0) {
+      // Relayed lines are notices: below that level the pipe would only be read to be dropped.
+      if (cfg_.log_level.value >= log::kNotice && ::pipe2(p, O_CLOEXEC) == 0) {
         err_rd.reset(p[0]);
         err_wr.reset(p[1]);
         ::fcntl(p[0], F_SETFL, O_NONBLOCK);

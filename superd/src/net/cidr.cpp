@@ -49,17 +49,20 @@ bool parse_cidr(std::string_view text, Cidr& out, std::string& error) {
     return false;
   }
   int max = out.base.v6 ? 128 : 32;
+  // "::ffff:10.0.0.0/104" is the IPv4 block 10.0.0.0/8 written in IPv6 bits.
+  int skip = !out.base.v6 && addr.find(':') != std::string_view::npos ? 96 : 0;
   out.prefix = max;
   if (addr.size() < text.size()) {
     std::string_view bits = text.substr(addr.size() + 1);
     int v = 0;
     if (bits.empty() || bits.size() > 3) v = -1;
     for (char c : bits) v = std::isdigit(static_cast<unsigned char>(c)) && v >= 0 ? v * 10 + (c - '0') : -1;
-    if (v < 0 || v > max) {
-      error = "prefix length '" + std::string(bits) + "' is not 0.." + std::to_string(max);
+    if (v < skip || v > max + skip) {
+      error = "prefix length '" + std::string(bits) + "' is not " + std::to_string(skip) + ".." +
+              std::to_string(max + skip);
       return false;
     }
-    out.prefix = v;
+    out.prefix = v - skip;
   }
   // Host bits past the prefix are cleared so that 10.1.2.3/8 means 10.0.0.0/8.
   for (int i = out.prefix; i < max; ++i)
