@@ -103,6 +103,18 @@ BOOST_AUTO_TEST_CASE(stderr_goes_to_the_log_by_default_or_to_the_socket) {
   BOOST_TEST(!contains(r.superd->log(), "dropped"));
 }
 
+BOOST_AUTO_TEST_CASE(a_program_flooding_stderr_cannot_flood_the_log) {
+  Running r("[flood]\nport = 127.0.0.1:@P0@\nexec = /bin/sh -c 'yes flood | head -n 200000 >&2; echo done'\n" +
+                kUser + "[echo]\nport = 127.0.0.1:@P1@\nbuiltin = echo\n",
+            2);
+  int f = tcp_connect(r.ports[0]);
+  BOOST_TEST(tcp_talk(r.ports[1], "still answering") == "still answering");
+  BOOST_TEST(converse(f, "", 5, 30) == "done\n");
+  ::close(f);
+  BOOST_TEST(r.superd->wait_log("more stderr line(s) not logged (over 100 a second)"), r.superd->log().substr(0, 2000));
+  BOOST_TEST(r.count("]: flood") <= 1000);
+}
+
 BOOST_AUTO_TEST_CASE(exec_failures_are_logged_with_errno_and_serving_goes_on) {
   Running r(std::string("[gone]\nport = 127.0.0.1:@P0@\nexec = /nonexistent/program --flag\n") + kUser +
             "[noexec]\nport = 127.0.0.1:@P1@\nexec = @DIR@/superd.conf\n" + kUser +

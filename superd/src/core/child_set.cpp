@@ -14,6 +14,9 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::size_t kMaxLine = 2048;
+// A program flooding its stderr must not flood superd's log: past this many
+// lines a second the rest of that second is counted, not written.
+constexpr int kLinesPerSecond = 100;
 
 // Reads one child's stderr pipe until EOF; whole lines go to the log.
 class StderrRelay : public std::enable_shared_from_this<StderrRelay> {
@@ -34,6 +37,7 @@ class StderrRelay : public std::enable_shared_from_this<StderrRelay> {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) return start();
     if (n <= 0) {
       if (!line_.empty()) emit();
+      report_dropped();
       return;  // EOF or error: the relay ends with its last reference
     }
     for (ssize_t i = 0; i < n; ++i) {
@@ -44,12 +48,28 @@ class StderrRelay : public std::enable_shared_from_this<StderrRelay> {
     start();
   }
   void emit() {
-    log_.write(level_, tag_ + ": " + line_);
+    double now = now_seconds();
+    if (now - window_start_ >= 1.0) {
+      report_dropped();
+      window_start_ = now;
+      lines_ = 0;
+    }
+    if (++lines_ <= kLinesPerSecond) log_.write(level_, tag_ + ": " + line_);
+    else ++dropped_;
     line_.clear();
+  }
+  void report_dropped() {
+    if (dropped_ > 0)
+      log_.write(level_, tag_ + ": " + std::to_string(dropped_) + " more stderr line(s) not logged (over " +
+                             std::to_string(kLinesPerSecond) + " a second)");
+    dropped_ = 0;
   }
   asio::posix::stream_descriptor pipe_;
   std::string tag_, line_;
   int level_;
+  double window_start_ = 0;
+  int lines_ = 0;
+  long dropped_ = 0;
   log::Logger& log_;
 };
 
