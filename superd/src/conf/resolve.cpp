@@ -214,8 +214,9 @@ bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& 
     ServiceConfig svc = out.global.defaults;
     svc.name = name;
     auto& shown = out.shown[name];
-    for (const auto& [key, w] : winners) {
-      if (key.first != name) continue;
+    // Winners are sorted by section: visit only this one's.
+    for (auto it = winners.lower_bound(Key{name, ""}); it != winners.end() && it->first.first == name; ++it) {
+      const auto& [key, w] = *it;
       apply(w, &svc, diags);
       shown[key.second] = shown_from(w, false);
       // Keys of both scopes are acted on per service; only their global use may be pending.

@@ -20,6 +20,16 @@ bool numeric_id(const std::string& s, unsigned long& out) {
 }  // namespace
 
 bool SystemUserDb::find_user(const std::string& name, User& out) const {
+  auto it = users_.find(name);
+  if (it == users_.end()) {
+    User u;
+    it = users_.emplace(name, lookup_user(name, u) ? std::optional<User>(u) : std::nullopt).first;
+  }
+  if (it->second) out = *it->second;
+  return it->second.has_value();
+}
+
+bool SystemUserDb::lookup_user(const std::string& name, User& out) const {
   passwd pw, *res = nullptr;
   std::vector<char> buf(16384);
   unsigned long id = 0;
@@ -40,17 +50,22 @@ bool SystemUserDb::find_user(const std::string& name, User& out) const {
 }
 
 bool SystemUserDb::find_group(const std::string& name, gid_t& out) const {
-  group gr, *res = nullptr;
-  std::vector<char> buf(16384);
-  unsigned long id = 0;
-  if (numeric_id(name, id)) {
-    out = static_cast<gid_t>(id);
-    return true;
+  auto it = groups_.find(name);
+  if (it == groups_.end()) {
+    std::optional<gid_t> found;
+    unsigned long id = 0;
+    if (numeric_id(name, id)) {
+      found = static_cast<gid_t>(id);
+    } else {
+      group gr, *res = nullptr;
+      std::vector<char> buf(16384);
+      getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &res);
+      if (res) found = gr.gr_gid;
+    }
+    it = groups_.emplace(name, found).first;
   }
-  getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &res);
-  if (!res) return false;
-  out = gr.gr_gid;
-  return true;
+  if (it->second) out = *it->second;
+  return it->second.has_value();
 }
 
 uid_t SystemUserDb::effective_uid() const { return geteuid(); }
