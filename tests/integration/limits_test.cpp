@@ -109,6 +109,16 @@ BOOST_AUTO_TEST_CASE(access_rules_refuse_with_a_reason) {
   BOOST_TEST(tcp_talk(r.ports[2], "welcome") == "welcome");
 }
 
+BOOST_AUTO_TEST_CASE(access_rules_apply_to_datagram_builtins) {
+  Running r("[udeny]\nport = 127.0.0.1:@P0@/udp\nbuiltin = echo\ncidr_deny = 127.0.0.1\n"
+            "[uopen]\nport = 127.0.0.1:@P1@/udp\nbuiltin = echo\nallow = ^127\\.\n",
+            2);
+  BOOST_TEST(udp_talk(r.ports[0], "hello?", 0.3) == "");
+  BOOST_TEST(r.superd->wait_log("refuse service=udeny peer=127.0.0.1:"), r.superd->log());
+  BOOST_TEST(r.superd->wait_log("reason=cidr_deny 127.0.0.1"));
+  BOOST_TEST(udp_talk(r.ports[1], "hello") == "hello");
+}
+
 BOOST_AUTO_TEST_CASE(hostile_client_cannot_grow_descriptors_or_memory) {
   rlimit rl{};
   ::getrlimit(RLIMIT_NOFILE, &rl);

@@ -54,6 +54,12 @@ BOOST_AUTO_TEST_CASE(key_equals_value_forms) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(global_prefix_means_the_global_section) {
+  Parsed p = args({"--global.log_level=4", "global.timeout=9"});
+  BOOST_TEST(p.ok);
+  BOOST_TEST(p.settings() == (Lines{"/log_level=4", "/timeout=9"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(service_keys) {
   Parsed p = args({"--echo.port=7007", "--echo.builtin", "echo", "daytime.port=13/udp",
                    "--tftp.exec", "/usr/sbin/in.tftpd -s /srv/tftp"});

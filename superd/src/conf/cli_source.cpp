@@ -104,6 +104,7 @@ bool add_assignment(const std::string& text, Layer layer, CommandLine& out,
   if (auto dot = name.find('.'); dot != std::string::npos) {
     section = name.substr(0, dot);
     name = name.substr(dot + 1);
+    if (section == "global") section.clear();  // as [global] in a conf file
   }
   out.settings.push_back(Setting{section, name, text.substr(eq + 1), Origin{layer, {}, 0}});
   return true;

@@ -25,8 +25,10 @@ std::uint16_t source_port(const sockaddr_storage& ss) {
 
 bool loop_risk_port(std::uint16_t port) { return port < 1024; }
 
-DatagramPort::DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service)
-    : ctx_(ctx), sock_(ctx.io, fd), builtin_(builtin), service_(std::move(service)) {}
+DatagramPort::DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service,
+                           Admit admit)
+    : ctx_(ctx), sock_(ctx.io, fd), builtin_(builtin), service_(std::move(service)),
+      admit_(std::move(admit)) {}
 
 void DatagramPort::start() {
   stopped_ = false;
@@ -65,6 +67,10 @@ void DatagramPort::on_readable() {
         ctx_.log.write(log::kDebug, "ignore service=" + service_ + " peer=" +
                                         net::sockaddr_text(reinterpret_cast<sockaddr*>(&from), len) +
                                         " reason=source_port_below_1024");
+      continue;
+    }
+    if (admit_ && !admit_(from, len)) {
+      ++stats_.ignored;
       continue;
     }
     reply_.clear();

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -22,8 +24,10 @@ struct DatagramStats {
 /// Serves one bound datagram socket with a built-in. Loop thread only.
 class DatagramPort {
  public:
-  /// `fd` is owned by the port from now on.
-  DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service);
+  /// Decides whether a datagram from this source is answered (access rules).
+  using Admit = std::function<bool(const sockaddr_storage& from, socklen_t len)>;
+  /// `fd` is owned by the port from now on; `admit` may be empty (everyone).
+  DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service, Admit admit);
   void start();
   void stop();
   const DatagramStats& stats() const { return stats_; }
@@ -35,6 +39,7 @@ class DatagramPort {
   boost::asio::posix::stream_descriptor sock_;
   const Builtin& builtin_;
   std::string service_;
+  Admit admit_;
   std::string reply_;
   DatagramStats stats_;
   bool stopped_ = false;

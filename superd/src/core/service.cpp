@@ -110,7 +110,11 @@ bool Service::bind(std::string& error) {
   for (net::BoundSocket& b : bound) {
     auto l = std::make_unique<Listener>(ctx_.io, b.endpoint, b.address);
     if (builtin_ && !b.endpoint.stream()) {
-      l->port = std::make_unique<DatagramPort>(ctx_, b.fd.release(), *builtin_, cfg_.name);
+      DatagramPort::Admit admit;
+      if (!cfg_.access.empty() && !b.endpoint.unix_domain())
+        admit = [this](const sockaddr_storage& from, socklen_t len) { return admit_datagram(from, len); };
+      l->port = std::make_unique<DatagramPort>(ctx_, b.fd.release(), *builtin_, cfg_.name,
+                                               std::move(admit));
       listeners_.push_back(std::move(l));
       continue;
     }
@@ -262,6 +266,19 @@ void Service::on_connection(int fd, const Peer& peer) {
   begin(peer);
   if (builtin_) serve_builtin(fd, peer);
   else serve_program(fd, peer);
+}
+
+bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len) {
+  Peer peer;
+  peer.ip = ip_of(from, peer.addr, peer.port);
+  std::string why = cfg_.access.decide(peer.addr, "");
+  if (why.empty()) return true;
+  ++stats_.refused;
+  // Datagrams are cheap to send: refusals are logged at info, not notice.
+  slog(log::kInfo, "refuse service=" + cfg_.name + " peer=" +
+                       net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len) +
+                       " reason=" + why);
+  return false;
 }
 
 void Service::refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy) {

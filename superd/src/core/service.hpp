@@ -62,6 +62,7 @@ class Service {
   const char* check_limits(bool& pause);
   Peer make_peer(const Listener& l, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, const Peer& peer);
+  bool admit_datagram(const sockaddr_storage& from, socklen_t len);
   void refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
   void serve_program(int fd, const Peer& peer);
