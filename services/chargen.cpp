@@ -13,8 +13,18 @@ namespace {
 constexpr int kPrintable = 95;  // ' ' .. '~'
 constexpr int kLineChars = 72;
 
+// The 95 printable characters twice over: line N is 72 of them from offset N.
+const std::string& cycle() {
+  static const std::string chars = [] {
+    std::string c;
+    for (int i = 0; i < 2 * kPrintable; ++i) c += static_cast<char>(' ' + i % kPrintable);
+    return c;
+  }();
+  return chars;
+}
+
 void append_line(std::string& out, int start) {
-  for (int i = 0; i < kLineChars; ++i) out += static_cast<char>(' ' + (start + i) % kPrintable);
+  out.append(cycle(), static_cast<std::size_t>(start % kPrintable), kLineChars);
   out += "\r\n";
 }
 
@@ -27,6 +37,7 @@ class ChargenStream : public StreamHandler {
  private:
   void fill(Stream& s) {
     std::string chunk;
+    chunk.reserve(s.low_water() + kLineChars + 2);
     while (s.pending() + chunk.size() < s.low_water()) append_line(chunk, next_++ % kPrintable);
     s.write(chunk);
   }

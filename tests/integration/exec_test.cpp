@@ -173,8 +173,14 @@ BOOST_AUTO_TEST_CASE(root_must_name_the_user) {
 }
 
 BOOST_AUTO_TEST_CASE(wait_mode_program_that_never_reads_is_backed_off) {
-  Running r(std::string("[lazy]\nport = 127.0.0.1:@P0@/udp\nexec = /bin/true\n") + kUser);
+  // max_connections makes every ended connection resume paused services; a
+  // back-off must survive that.
+  Running r(std::string("max_connections = 100\n[lazy]\nport = 127.0.0.1:@P0@/udp\nexec = /bin/true\n") +
+                kUser + "[echo]\nport = 127.0.0.1:@P1@\nbuiltin = echo\n",
+            2);
   udp_talk(r.ports[0], "nobody reads this", 0.01);
+  BOOST_TEST(r.superd->wait_log("starting it again in 1s"), r.superd->log());
+  for (int i = 0; i < 50; ++i) BOOST_TEST(tcp_talk(r.ports[1], "e", 1) == "e");
   BOOST_TEST(r.superd->wait_log("without taking the input on 127.0.0.1:" + std::to_string(r.ports[0]) +
                                 "/udp; starting it again in 1s"),
              r.superd->log());

@@ -3,6 +3,7 @@
 // and a hostile client that opens many connections.
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -79,6 +80,37 @@ BOOST_AUTO_TEST_CASE(max_rate_pauses_and_then_serves_everyone) {
   BOOST_TEST(answered == 12);
   BOOST_TEST(r.superd->wait_log("pause service=rated reason=max_rate"), r.superd->log());
   BOOST_TEST(r.count("refuse service=rated") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(max_rate_spends_one_token_per_connection) {
+  Running r("[rated]\nport = 127.0.0.1:@P0@\nbuiltin = echo\nmax_rate = 4\n");
+  for (int i = 0; i < 4; ++i) BOOST_TEST(tcp_talk(r.ports[0], "x", 1) == "x");
+  BOOST_TEST(r.count("pause service=rated") == 0, r.superd->log());  // a burst of 4 is allowed
+  std::vector<int> fds;
+  for (int i = 0; i < 8; ++i) fds.push_back(tcp_connect(r.ports[0]));
+  for (int fd : fds) {
+    BOOST_TEST(converse(fd, "y", 1, 10) == "y");
+    ::close(fd);
+  }
+  BOOST_TEST(r.superd->wait_log("pause service=rated reason=max_rate"), r.superd->log());
+}
+
+BOOST_AUTO_TEST_CASE(wait_mode_exit_resumes_a_paused_service) {
+  // One service, a wait-mode UDP program and nowait TCP; max_instances counts both.
+  Running r("[mixed]\nport = 127.0.0.1:@P0@/udp\nport = 127.0.0.1:@P0@/tcp\nmax_instances = 1\n" +
+            user_line() + "exec = /bin/sh -c 'head -c 1 >/dev/null; sleep 0.5; echo done'\n");
+  udp_talk(r.ports[0], "x", 0.01);  // starts the wait-mode program, which holds the one instance
+  bool busy = false;
+  for (int i = 0; i < 100 && !busy; ++i) {
+    ::kill(r.superd->pid(), SIGUSR1);
+    busy = r.superd->wait_log("status service=mixed active=1", 0.05);
+  }
+  BOOST_REQUIRE_MESSAGE(busy, r.superd->log());
+  int fd = tcp_connect(r.ports[0]);
+  BOOST_TEST(::write(fd, "y", 1) == 1);
+  BOOST_TEST(converse(fd, "", 5, 10) == "done\n", r.superd->log());  // served once the UDP program ends
+  ::close(fd);
+  BOOST_TEST(contains(r.superd->log(), "pause service=mixed reason=max_instances"), r.superd->log());
 }
 
 BOOST_AUTO_TEST_CASE(max_connections_is_shared_by_all_services) {

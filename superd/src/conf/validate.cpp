@@ -2,6 +2,10 @@
 // Whole-service checks made after every key is applied: endpoints parsed with
 // the service's host/proto, exactly one of exec/builtin, identities resolved
 // through UserDb, access rules compiled. Part of load(); see resolve.hpp.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <map>
 
 #include "conf/resolve.hpp"
@@ -101,6 +105,16 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
         ck.error("port", "built-in '" + s.builtin + "' does not serve " +
                              (e.stream() ? "stream" : "datagram") + " endpoint " + e.str());
     return;
+  }
+  // Caught here, a typo shows in --check rather than as exit 127 on every
+  // connection; a warning only, since the program may be installed later.
+  std::string path = s.chroot + s.exec.words[0];
+  if (::access(path.c_str(), X_OK) != 0) {
+    int err = errno;
+    bool ok = ck.ok;
+    ck.error("exec", "program '" + path + "' cannot be run now: " + std::strerror(err));
+    ck.diags.back().severity = Severity::Warning;
+    ck.ok = ok;
   }
   for (const net::Endpoint& e : s.endpoints)
     if (!e.stream() && s.wait == false)

@@ -96,17 +96,32 @@ void ChildSet::wait_signal() {
   });
 }
 
+// Reaps only superd's own children: an embedding program may have others.
+// waitid(WNOWAIT) peeks at an exited child; when it is not ours, each of ours
+// is asked in turn instead.
 void ChildSet::reap() {
   for (;;) {
-    int status = 0;
-    pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid <= 0) return;
-    auto it = children_.find(pid);
-    if (it == children_.end()) continue;
-    OnExit cb = std::move(it->second);
-    children_.erase(it);
-    if (cb) cb(status);
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
+    pid_t pid = info.si_pid;
+    if (!children_.count(pid)) return reap_each();
+    finish(pid);
   }
+}
+
+void ChildSet::reap_each() {
+  std::vector<pid_t> pids;
+  for (const auto& [pid, cb] : children_) pids.push_back(pid);
+  for (pid_t pid : pids) finish(pid);
+}
+
+void ChildSet::finish(pid_t pid) {
+  int status = 0;
+  if (::waitpid(pid, &status, WNOHANG) != pid) return;
+  auto it = children_.find(pid);
+  OnExit cb = std::move(it->second);
+  children_.erase(it);
+  if (cb) cb(status);
 }
 
 void ChildSet::add(pid_t pid, OnExit on_exit) { children_.emplace(pid, std::move(on_exit)); }

@@ -38,6 +38,9 @@ class ChildSet {
  private:
   void wait_signal();
   void reap();
+  void reap_each();
+  /// Reaps `pid` if it has exited and runs its callback.
+  void finish(pid_t pid);
   boost::asio::io_context& io_;
   boost::asio::signal_set sigchld_;
   log::Logger& log_;

@@ -42,8 +42,11 @@ void DatagramPort::stop() {
 }
 
 void DatagramPort::arm() {
+  if (armed_) return;  // start() may be called again while a wait is pending
+  armed_ = true;
   sock_.async_wait(boost::asio::posix::descriptor_base::wait_read,
                    [this](const boost::system::error_code& ec) {
+                     armed_ = false;
                      if (!ec && !stopped_) on_readable();
                    });
 }
@@ -63,8 +66,8 @@ void DatagramPort::on_readable() {
     bool can_reply = ip || len > static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1);
     if (ip && loop_risk_port(source_port(from))) {
       ++stats_.ignored;
-      if (ctx_.log.enabled(log::kDebug))
-        ctx_.log.write(log::kDebug, "ignore service=" + service_ + " peer=" +
+      if (ctx_.log.enabled(log::kInfo))
+        ctx_.log.write(log::kInfo, "ignore service=" + service_ + " peer=" +
                                         net::sockaddr_text(reinterpret_cast<sockaddr*>(&from), len) +
                                         " reason=source_port_below_1024");
       continue;

@@ -43,6 +43,7 @@ class DatagramPort {
   std::string reply_;
   DatagramStats stats_;
   bool stopped_ = false;
+  bool armed_ = false;
 };
 
 /// True when a datagram from UDP source `port` must not be answered: ports

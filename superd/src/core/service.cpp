@@ -69,6 +69,7 @@ struct Service::Listener {
   bool watching = false;
   bool closed = false;
   bool child_running = false;  ///< Wait mode: the program has the socket.
+  bool backing_off = false;    ///< A back-off timer, not resume(), re-arms it.
   int fast_exits = 0;
   asio::steady_timer backoff;
 };
@@ -159,7 +160,7 @@ void Service::resume() {
 }
 
 void Service::arm(Listener& l) {
-  if (ctx_.stopping || l.closed || l.watching || l.child_running) return;
+  if (ctx_.stopping || l.closed || l.watching || l.child_running || l.backing_off) return;
   if (l.port) return l.port->start();
   l.watching = true;
   l.desc.async_wait(asio::posix::descriptor_base::wait_read,
@@ -168,6 +169,16 @@ void Service::arm(Listener& l) {
                       l.watching = false;
                       if (!ec) on_ready(l);
                     });
+}
+
+void Service::back_off(Listener& l, std::chrono::steady_clock::duration delay) {
+  l.backing_off = true;
+  l.backoff.expires_after(delay);
+  l.backoff.async_wait([this, &l, alive = alive_](const boost::system::error_code& ec) {
+    if (!*alive || ec) return;
+    l.backing_off = false;
+    arm(l);
+  });
 }
 
 void Service::on_ready(Listener& l) {
@@ -184,7 +195,7 @@ const char* Service::check_limits(bool& pause) {
                       ctx_.global.max_connections, bucket_, now);
   pause = true;
   switch (a) {
-    case Admission::Accept: bucket_.take(now); return nullptr;
+    case Admission::Accept: return nullptr;  // the token is taken once accept4 succeeds
     case Admission::PauseRate: {
       if (!rate_waiting_) {
         rate_waiting_ = true;
@@ -195,8 +206,8 @@ const char* Service::check_limits(bool& pause) {
           rate_waiting_ = false;
           resume();
         });
-        slog(log::kInfo, "pause service=" + cfg_.name + " reason=max_rate");
       }
+      paused_ = true;
       return "max_rate";
     }
     case Admission::PauseInstances:
@@ -204,10 +215,7 @@ const char* Service::check_limits(bool& pause) {
   }
   const char* reason = a == Admission::PauseInstances ? "max_instances" : "max_connections";
   pause = cfg_.busy_message.empty() || cfg_.max_instances == 0;
-  if (pause && !paused_) {
-    paused_ = true;
-    slog(log::kInfo, "pause service=" + cfg_.name + " reason=" + reason);
-  }
+  if (pause) paused_ = true;
   return reason;
 }
 
@@ -215,7 +223,14 @@ void Service::accept_some(Listener& l) {
   for (int i = 0; i < kAcceptsPerWake; ++i) {
     bool pause = false;
     const char* limit = check_limits(pause);
-    if (limit && pause) return;  // resume() or the rate timer re-arms
+    if (limit && pause) {
+      // Logged once a pause, and only when a client is actually kept waiting.
+      if (!pause_logged_ && readable_now(l.desc.native_handle())) {
+        pause_logged_ = true;
+        slog(log::kInfo, "pause service=" + cfg_.name + " reason=" + limit);
+      }
+      return;  // resume() or the rate timer re-arms
+    }
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     // Programs get a blocking socket, as every inetd gives them.
@@ -223,15 +238,15 @@ void Service::accept_some(Listener& l) {
                        builtin_ ? SOCK_NONBLOCK | SOCK_CLOEXEC : SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno == EAGAIN) break;
+      if (errno == EAGAIN) {
+        pause_logged_ = false;  // the backlog is empty: the pressure is gone
+        break;
+      }
       slog(log::kErr, sys::describe_errno("accept", l.address, errno) + " (service " +
                                   cfg_.name + "); pausing for 1s");
-      l.backoff.expires_after(std::chrono::seconds(1));
-      l.backoff.async_wait([this, &l, alive = alive_](const boost::system::error_code& ec) {
-        if (*alive && !ec) arm(l);
-      });
-      return;
+      return back_off(l, std::chrono::seconds(1));
     }
+    if (!limit) bucket_.take(now_seconds());
     Peer peer = make_peer(l, fd, ss, len);
     if (limit) refuse(fd, peer, limit, true);
     else on_connection(fd, peer);
@@ -274,8 +289,7 @@ bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len) {
   std::string why = cfg_.access.decide(peer.addr, "");
   if (why.empty()) return true;
   ++stats_.refused;
-  // Datagrams are cheap to send: refusals are logged at info, not notice.
-  slog(log::kInfo, "refuse service=" + cfg_.name + " peer=" +
+  slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" +
                        net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len) +
                        " reason=" + why);
   return false;
@@ -307,6 +321,8 @@ void Service::finish(const Peer& peer) {
   if (ctx_.global.max_connections >= 0 && ctx_.capacity_freed) ctx_.capacity_freed();
 }
 
+bool Service::logs(int level) const { return level <= cfg_.log_level.value; }
+
 void Service::slog(int level, const std::string& message) {
   if (level <= cfg_.log_level.value) ctx_.log.write(level, message);
 }
@@ -320,9 +336,10 @@ void Service::log_end(const std::string& peer, const std::string& what, double s
 void Service::serve_builtin(int fd, const Peer& peer) {
   auto on_end = [this, alive = alive_, peer](StreamSession& s) {
     if (!*alive) return;
-    log_end(peer.text, std::string("status=") + s.reason() + " bytes_in=" + std::to_string(s.bytes_in()) +
+    if (logs(log::kNotice))
+      log_end(peer.text, std::string("status=") + s.reason() + " bytes_in=" + std::to_string(s.bytes_in()) +
                            " bytes_out=" + std::to_string(s.bytes_out()),
-            s.started(), log::kInfo);
+            s.started(), log::kNotice);
     finish(peer);
   };
   auto s = std::make_shared<StreamSession>(ctx_, fd, builtin_->make_stream(), peer.text,
@@ -357,7 +374,7 @@ void Service::serve_program(int fd, const Peer& peer) {
   proc::build_env(program_, info, plan);
   bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
     log_end(peer.text, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
-            WIFSIGNALED(status) ? log::kNotice : log::kInfo);
+            log::kNotice);
     finish(peer);
   });
   ::close(fd);
@@ -422,8 +439,10 @@ void Service::run_waiting(Listener& l) {
   bool started = start_child(plan, l.address, fd, [this, &l, fd](int status, double t0, pid_t pid) {
     l.child_running = false;
     --stats_.active;
+    if (paused_) resume();
+    if (l.closed) return;  // shutting down: the descriptor is gone
     log_end(l.address, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
-            WIFSIGNALED(status) ? log::kNotice : log::kInfo);
+            log::kNotice);
     // A program that exits at once and leaves the input unread would be
     // started again and again: back off, doubling up to a minute.
     if (now_seconds() - t0 < kFastExit && readable_now(fd)) {
@@ -431,11 +450,7 @@ void Service::run_waiting(Listener& l) {
       slog(log::kWarning, "service " + cfg_.name + ": program exited (" +
                                       describe_status(status) + ") without taking the input on " +
                                       l.address + "; starting it again in " + std::to_string(delay) + "s");
-      l.backoff.expires_after(std::chrono::seconds(delay));
-      l.backoff.async_wait([this, &l, alive = alive_](const boost::system::error_code& ec) {
-        if (*alive && !ec) arm(l);
-      });
-      return;
+      return back_off(l, std::chrono::seconds(delay));
     }
     l.fast_exits = 0;
     arm(l);
@@ -443,10 +458,7 @@ void Service::run_waiting(Listener& l) {
   if (!started) {
     l.child_running = false;
     --stats_.active;
-    l.backoff.expires_after(std::chrono::seconds(1));
-    l.backoff.async_wait([this, &l, alive = alive_](const boost::system::error_code& ec) {
-      if (*alive && !ec) arm(l);
-    });
+    back_off(l, std::chrono::seconds(1));
   }
 }
 

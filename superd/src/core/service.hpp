@@ -57,6 +57,7 @@ class Service {
   struct Listener;
   struct Peer;
   void arm(Listener& l);
+  void back_off(Listener& l, std::chrono::steady_clock::duration delay);
   void on_ready(Listener& l);
   void accept_some(Listener& l);
   const char* check_limits(bool& pause);
@@ -71,6 +72,8 @@ class Service {
   void finish(const Peer& peer);
   bool start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
                    std::function<void(int status, double started, pid_t pid)> on_exit);
+  /// True when this service's messages at `level` are written.
+  bool logs(int level) const;
   void slog(int level, const std::string& message);
   void log_end(const std::string& peer, const std::string& what, double started, int level);
 
@@ -84,6 +87,7 @@ class Service {
   boost::asio::steady_timer rate_timer_;
   bool rate_waiting_ = false;
   bool paused_ = false;
+  bool pause_logged_ = false;
   ServiceStats stats_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -106,6 +106,12 @@ void StreamSession::flush() {
         last_activity_ = now_seconds();
         continue;
       }
+      // Sent bytes are dropped from the front once they are many, so the
+      // buffer's size follows pending(), not everything ever echoed.
+      if (out_pos_ >= kLowWater) {
+        out_.erase(0, out_pos_);
+        out_pos_ = 0;
+      }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) return wait_writable();
       return abort();  // the peer is gone

@@ -169,7 +169,10 @@ void Supervisor::check_shutdown_done() {
 }
 
 void Supervisor::end_shutdown() {
-  if (children_.size() > 0)
+  if (children_.size() > 0 && stopping_children_)
+    log_.log(log::kWarning, std::to_string(children_.size()) +
+                                " program(s) still running after SIGKILL");
+  else if (children_.size() > 0)
     log_.log(log::kNotice, "left " + std::to_string(children_.size()) +
                                " program(s) running (stop_children = no)");
   else if (stopping_children_)

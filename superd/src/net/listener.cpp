@@ -18,8 +18,11 @@ namespace {
 
 int socket_type(const Endpoint& e) { return e.stream() ? SOCK_STREAM : SOCK_DGRAM; }
 
+// Leaves errno as the failed call set it, for callers that branch on it.
 bool fail(std::string& error, const char* call, const std::string& what) {
-  error = sys::describe_errno(call, what, errno);
+  int err = errno;
+  error = sys::describe_errno(call, what, err);
+  errno = err;
   return false;
 }
 

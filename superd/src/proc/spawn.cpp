@@ -32,7 +32,7 @@ enum Stage : int {
 };
 const char* const kStageNames[kStageCount] = {
     "sigaction", "setsid", "dup2", "close_range", "setrlimit", "setpriority",
-    "chroot", "chdir", "setgroups", "setgid", "setuid", "execve"};
+    "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve"};
 
 struct ChildArgs {
   const SpawnPlan* plan;
@@ -40,10 +40,11 @@ struct ChildArgs {
 };
 
 [[noreturn]] void child_fail(int report_fd, Stage stage) {
-  int msg[2] = {stage, errno};
+  int err = errno;
+  int msg[2] = {stage, err};
   ssize_t ignored = ::write(report_fd, msg, sizeof msg);
   (void)ignored;
-  _exit(errno == ENOENT && stage == kExec ? 127 : 126);
+  _exit(err == ENOENT && stage == kExec ? 127 : 126);
 }
 
 // Closes every descriptor from `from` up, except `keep`.
@@ -84,10 +85,13 @@ int child_main(void* arg) {
     if (::chdir("/") != 0) child_fail(a.report_fd, kChdir);
   }
   if (t.switch_identity) {
+    // Raw system calls: glibc's set*id wrappers synchronise every thread of the
+    // process, which takes locks; this child shares the parent's memory.
     const conf::Identity& id = *t.identity;
-    if (::setgroups(id.groups.size(), id.groups.data()) != 0) child_fail(a.report_fd, kSetgroups);
-    if (::setgid(id.gid) != 0) child_fail(a.report_fd, kSetgid);
-    if (::setuid(id.uid) != 0) child_fail(a.report_fd, kSetuid);
+    if (::syscall(SYS_setgroups, id.groups.size(), id.groups.data()) != 0)
+      child_fail(a.report_fd, kSetgroups);
+    if (::syscall(SYS_setresgid, id.gid, id.gid, id.gid) != 0) child_fail(a.report_fd, kSetgid);
+    if (::syscall(SYS_setresuid, id.uid, id.uid, id.uid) != 0) child_fail(a.report_fd, kSetuid);
   }
   sigset_t none;
   sigemptyset(&none);
