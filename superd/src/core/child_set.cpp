@@ -127,8 +127,12 @@ void ChildSet::finish(pid_t pid) {
 void ChildSet::add(pid_t pid, OnExit on_exit) { children_.emplace(pid, std::move(on_exit)); }
 
 void ChildSet::relay_stderr(int fd, std::string tag, int level) {
-  std::make_shared<StderrRelay>(io_, fd, std::move(tag), level, log_)
-      ->start();
+  try {
+    std::make_shared<StderrRelay>(io_, fd, tag, level, log_)->start();
+  } catch (const std::exception& e) {  // the pipe could not be watched: its output is lost
+    ::close(fd);
+    log_.log(log::kWarning, tag + ": stderr not relayed: " + e.what());
+  }
 }
 
 std::size_t ChildSet::signal_all(int sig) {

@@ -310,13 +310,13 @@ void Service::begin(const Peer& peer) {
   ++stats_.active;
   ++stats_.served;
   ++ctx_.total_active;
-  sources_.add(peer.source);
+  if (track_sources_) sources_.add(peer.source);
 }
 
 void Service::finish(const Peer& peer) {
   --stats_.active;
   --ctx_.total_active;
-  sources_.remove(peer.source);
+  if (track_sources_) sources_.remove(peer.source);
   if (paused_) resume();
   if (ctx_.global.max_connections >= 0 && ctx_.capacity_freed) ctx_.capacity_freed();
 }
@@ -342,8 +342,15 @@ void Service::serve_builtin(int fd, const Peer& peer) {
             s.started(), log::kNotice);
     finish(peer);
   };
-  auto s = std::make_shared<StreamSession>(ctx_, fd, builtin_->make_stream(), peer.text,
-                                           cfg_.timeout.value, std::move(on_end));
+  std::shared_ptr<StreamSession> s;
+  try {
+    s = std::make_shared<StreamSession>(ctx_, fd, builtin_->make_stream(), peer.text,
+                                        cfg_.timeout.value, std::move(on_end));
+  } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
+    slog(log::kErr, "service " + cfg_.name + ": cannot serve " + peer.text + ": " + e.what());
+    ::close(fd);
+    return finish(peer);
+  }
   ctx_.sessions.add(s);
   s->start();
 }

@@ -84,6 +84,9 @@ class Service {
   std::vector<std::unique_ptr<Listener>> listeners_;
   TokenBucket bucket_;
   SourceCounter sources_;
+  /// Per-source counts cost a map entry per connection: kept only when
+  /// max_per_source or a program's TCPCONNNUM needs them.
+  bool track_sources_ = cfg_.max_per_source >= 0 || !builtin_;
   boost::asio::steady_timer rate_timer_;
   bool rate_waiting_ = false;
   bool paused_ = false;

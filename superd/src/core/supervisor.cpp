@@ -85,8 +85,16 @@ int Supervisor::run() {
   }
   if (services_.empty()) log_.log(log::kWarning, "no service is enabled; waiting for a signal");
   sys::sd_notify("READY=1");
-  io_.run();
-  return 0;
+  // A handler that throws (exhausted memory, say) costs that one event, not
+  // the supervisor: Asio lets run() continue after an exception.
+  for (;;) {
+    try {
+      io_.run();
+      return 0;
+    } catch (const std::exception& e) {
+      log_.log(log::kErr, std::string("internal error, continuing: ") + e.what());
+    }
+  }
 }
 
 void Supervisor::wait_signals() {
