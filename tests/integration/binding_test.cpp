@@ -68,6 +68,24 @@ BOOST_AUTO_TEST_CASE(stale_unix_socket_is_replaced) {
   BOOST_TEST(::access(path.c_str(), F_OK) != 0);  // removed on exit
 }
 
+BOOST_AUTO_TEST_CASE(socket_owner_and_group) {
+  if (::geteuid() != 0) {
+    BOOST_TEST_MESSAGE("skipped: chown needs root");
+    return;
+  }
+  TempDir dir;
+  std::string path = dir.path() + "/owned.sock";
+  Superd s(dir, {"-c", dir.write("s.conf", "[echo]\nport = " + path +
+                                               "|unix\nbuiltin = echo\nsocket_owner = nobody\n"
+                                               "socket_group = 65534\nsocket_mode = 0660\n")});
+  BOOST_REQUIRE_MESSAGE(s.ready(), s.log());
+  struct stat st;
+  BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
+  BOOST_TEST(st.st_uid == 65534u);
+  BOOST_TEST(st.st_gid == 65534u);
+  BOOST_TEST((st.st_mode & 0777) == 0660u);
+}
+
 BOOST_AUTO_TEST_CASE(live_unix_socket_is_not_stolen) {
   TempDir dir;
   std::string path = dir.path() + "/busy.sock";

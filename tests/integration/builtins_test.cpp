@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Every built-in over TCP, UDP, Unix stream and Unix datagram sockets, with
 // the test's own sockets and with real clients (nc, socat).
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -139,6 +140,30 @@ BOOST_AUTO_TEST_CASE(time_sends_four_bytes_since_1900) {
     std::int64_t diff = static_cast<std::int64_t>(be32(got)) - rfc868_now();
     BOOST_TEST(std::llabs(diff) <= 2);
   }
+}
+
+BOOST_AUTO_TEST_CASE(udp_from_a_privileged_port_is_not_answered) {
+  // A datagram claiming to come from another service's port (echo, chargen, ...)
+  // could start a loop between two servers: the BSD inetds ignore those, so does superd.
+  if (::geteuid() != 0) {
+    BOOST_TEST_MESSAGE("skipped: binding a port below 1024 needs root");
+    return;
+  }
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in me{}, to{};
+  me.sin_family = to.sin_family = AF_INET;
+  me.sin_addr.s_addr = to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(static_cast<uint16_t>(port[0]));
+  bool bound = false;
+  for (int p = 1000; p > 900 && !bound; --p) {
+    me.sin_port = htons(static_cast<uint16_t>(p));
+    bound = ::bind(fd, reinterpret_cast<sockaddr*>(&me), sizeof me) == 0;
+  }
+  BOOST_REQUIRE(bound);
+  ::sendto(fd, "loop?", 5, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  BOOST_TEST(converse(fd, "", 5, 0.5, false) == "");
+  ::close(fd);
+  BOOST_TEST(udp_talk(port[0], "normal client") == "normal client");
 }
 
 BOOST_AUTO_TEST_CASE(client_closing_at_once_is_harmless) {
