@@ -50,11 +50,8 @@ BOOST_AUTO_TEST_CASE(address_in_use_names_endpoint_service_and_line) {
 BOOST_AUTO_TEST_CASE(stale_unix_socket_is_replaced) {
   TempDir dir;
   std::string path = dir.path() + "/echo.sock";
-  int stale = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-  BOOST_REQUIRE(::bind(stale, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  int stale = unix_bound(path, SOCK_STREAM);
+  BOOST_REQUIRE(stale >= 0);
   ::close(stale);  // the file stays, nobody listens
   Superd s(dir, {"-c", dir.write("s.conf", "[echo]\nport = " + path + "|unix\nbuiltin = echo\nsocket_mode = 0600\n")});
   BOOST_REQUIRE_MESSAGE(s.ready(), s.log());
@@ -89,11 +86,8 @@ BOOST_AUTO_TEST_CASE(socket_owner_and_group) {
 BOOST_AUTO_TEST_CASE(live_unix_socket_is_not_stolen) {
   TempDir dir;
   std::string path = dir.path() + "/busy.sock";
-  int live = ::socket(AF_UNIX, SOCK_STREAM, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
-  BOOST_REQUIRE(::bind(live, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  int live = unix_bound(path, SOCK_STREAM);
+  BOOST_REQUIRE(live >= 0);
   ::listen(live, 1);
   Superd s(dir, {"-c", dir.write("s.conf", "[echo]\nport = " + path + "|unix\nbuiltin = echo\n")});
   BOOST_TEST(!s.ready());

@@ -47,12 +47,10 @@ std::uint32_t be32(const std::string& s) {
 
 // One datagram over a Unix datagram socket bound to its own path, so the reply can come back.
 std::string unix_dgram_talk(const std::string& server, const std::string& client, const std::string& data) {
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_un me{}, to{};
-  me.sun_family = to.sun_family = AF_UNIX;
-  std::strncpy(me.sun_path, client.c_str(), sizeof me.sun_path - 1);
+  int fd = unix_bound(client, SOCK_DGRAM);
+  sockaddr_un to{};
+  to.sun_family = AF_UNIX;
   std::strncpy(to.sun_path, server.c_str(), sizeof to.sun_path - 1);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&me), sizeof me);
   ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
   std::string got = converse(fd, "", ~std::size_t{0}, 2, false);
   ::close(fd);

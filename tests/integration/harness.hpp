@@ -76,6 +76,8 @@ class Superd {
 
 /// Connects to 127.0.0.1:`port` over TCP; returns the descriptor or -1.
 int tcp_connect(int port);
+/// A Unix socket of `type` (SOCK_STREAM, SOCK_DGRAM) bound to `path`; -1 on failure.
+int unix_bound(const std::string& path, int type);
 /// Connects to a Unix stream socket at `path`; returns the descriptor or -1.
 int unix_connect(const std::string& path);
 /// Sends `data`, optionally half-closes, then reads until EOF, `want` bytes or `timeout`.

@@ -135,6 +135,13 @@ std::vector<std::string> Service::addresses() const {
   return out;
 }
 
+ServiceStats Service::stats() const {
+  ServiceStats st = stats_;
+  for (const auto& l : listeners_)
+    if (l->port) st.served += l->port->stats().answered;
+  return st;
+}
+
 void Service::start() {
   for (auto& l : listeners_) arm(*l);
 }

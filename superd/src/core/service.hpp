@@ -51,7 +51,8 @@ class Service {
   /// Bound addresses, for the start-up log.
   std::vector<std::string> addresses() const;
   const conf::ServiceConfig& config() const { return cfg_; }
-  const ServiceStats& stats() const { return stats_; }
+  /// Counters for the status dump; `served` includes answered datagrams.
+  ServiceStats stats() const;
 
  private:
   struct Listener;

@@ -123,7 +123,7 @@ void Supervisor::on_signal(int sig) {
 std::vector<std::string> Supervisor::status() const {
   std::vector<std::string> out;
   for (const auto& s : services_) {
-    const ServiceStats& st = s->stats();
+    ServiceStats st = s->stats();
     out.push_back("status service=" + s->config().name + " active=" + std::to_string(st.active) +
                   " served=" + std::to_string(st.served) + " refused=" +
                   std::to_string(st.refused) + " failed=" + std::to_string(st.failed));
