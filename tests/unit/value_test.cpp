@@ -357,4 +357,15 @@ BOOST_AUTO_TEST_CASE(schema_rejects_integers_out_of_range) {
   BOOST_TEST(error == "'-2' is out of range (-1 to 2147483647)");
 }
 
+BOOST_AUTO_TEST_CASE(pattern_complexity_is_bounded) {
+  // Found by hand: 30,000 nested groups crashed std::regex's recursive compiler.
+  superd::net::Pattern p;
+  std::string error;
+  BOOST_TEST(!parse_value(std::string(30000, '(') + std::string(30000, ')'), p, error));
+  BOOST_TEST(error == "regular expression is too complex (at most 1024 characters and 32 nested groups)");
+  BOOST_TEST(!parse_value(std::string(33, '(') + "a" + std::string(33, ')'), p, error));
+  BOOST_TEST(parse_value(std::string(32, '(') + "a" + std::string(32, ')'), p, error), error);
+  BOOST_TEST(parse_value("\\(\\(\\(", p, error), error);  // escaped parentheses do not nest
+}
+
 BOOST_AUTO_TEST_SUITE_END()
