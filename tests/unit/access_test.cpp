@@ -32,8 +32,12 @@ std::vector<Cidr> blocks(std::initializer_list<const char*> texts) {
 
 std::vector<Pattern> patterns(std::initializer_list<const char*> texts) {
   std::vector<Pattern> out;
-  for (const char* t : texts)
-    out.push_back(Pattern{t, std::make_shared<const std::regex>(t, std::regex::extended)});
+  for (const char* t : texts) {
+    Pattern p;
+    std::string error;
+    BOOST_TEST_REQUIRE(Pattern::compile(t, p, error), error);
+    out.push_back(p);
+  }
   return out;
 }
 
@@ -105,6 +109,37 @@ BOOST_AUTO_TEST_CASE(regex_allow_matches_address_text) {
   BOOST_TEST(p.decide(ip("::1"), "") == "");
   BOOST_TEST(p.decide(ip("10.127.0.1"), "") == kNoAllow);
   BOOST_TEST(p.decide(ip("::11"), "") == kNoAllow);
+}
+
+BOOST_AUTO_TEST_CASE(nested_quantifiers_do_not_hang) {
+  // Found by fuzzing: under std::regex "^1**...*0\\." backtracked for minutes on "10.1.2.3";
+  // repeated stars are refused now, and nested ones match in polynomial time.
+  Pattern p;
+  std::string error;
+  BOOST_TEST(!Pattern::compile("^1" + std::string(100, '*') + "0\\.", p, error));
+  BOOST_TEST_REQUIRE(Pattern::compile("^(1*)*(1*)*(1*)*x", p, error), error);
+  BOOST_TEST(!p.matches("1111111111111111111111111111111111111111111111"));
+}
+
+BOOST_AUTO_TEST_CASE(back_references_are_refused) {
+  Pattern p;
+  std::string error;
+  BOOST_TEST(!Pattern::compile("(a)\\1", p, error));
+  BOOST_TEST(error == "regular expression is too complex: back-references are not supported");
+}
+
+BOOST_AUTO_TEST_CASE(repetitions_that_would_explode_are_refused) {
+  // Found by fuzzing: glibc's compiler doubles "a+" per '+', so 60 of them exhausted memory.
+  Pattern p;
+  std::string error;
+  BOOST_TEST(!Pattern::compile("127" + std::string(60, '+'), p, error));
+  BOOST_TEST(error == "regular expression is too complex: a repetition cannot follow another repetition");
+  BOOST_TEST(!Pattern::compile("((((a{200}){200}){200}){200})", p, error));
+  BOOST_TEST(error == "regular expression is too complex: it would expand too much");
+  BOOST_TEST(Pattern::compile("^10\\.[0-9]{1,3}\\.(1|2)+\\.", p, error), error);
+  BOOST_TEST(p.matches("10.200.2.9"));
+  BOOST_TEST(Pattern::compile("[]a]{2}", p, error), error);
+  BOOST_TEST(p.matches("]a"));
 }
 
 BOOST_AUTO_TEST_CASE(regex_rules_also_match_the_reverse_name) {

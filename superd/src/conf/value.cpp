@@ -3,7 +3,6 @@
 
 #include <syslog.h>
 
-#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -275,31 +274,10 @@ bool parse_value(std::string_view text, net::Cidr& out, std::string& error) {
   return net::parse_cidr(text, out, error);
 }
 
-// std::regex compiles by recursion: deep nesting in a hostile conf file would
-// exhaust the stack, so patterns are bounded before they are compiled.
-constexpr std::size_t kMaxPattern = 1024;
-constexpr int kMaxNesting = 32;
-
 bool parse_value(std::string_view text, net::Pattern& out, std::string& error) {
-  int depth = 0, deepest = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\') ++i;
-    else if (text[i] == '(') deepest = std::max(deepest, ++depth);
-    else if (text[i] == ')') --depth;
-  }
-  if (text.size() > kMaxPattern || deepest > kMaxNesting) {
-    error = "regular expression is too complex (at most " + std::to_string(kMaxPattern) +
-            " characters and " + std::to_string(kMaxNesting) + " nested groups)";
-    return false;
-  }
-  try {
-    out.re = std::make_shared<const std::regex>(std::string(text), std::regex::extended);
-    out.text = std::string(text);
-    return true;
-  } catch (const std::regex_error& e) {
-    error = quoted(text) + " is not a valid regular expression: " + e.what();
-    return false;
-  }
+  if (net::Pattern::compile(text, out, error)) return true;
+  error = "'" + std::string(text) + "': " + error;
+  return false;
 }
 
 }  // namespace superd::conf

@@ -79,23 +79,23 @@ bool parse_value(std::string_view text, net::Pattern& out, std::string& error);
 bool split_words(std::string_view text, std::vector<std::string>& words, std::string& error);
 
 /// Name of each value type as --help and the man page show it.
-template <class T> constexpr const char* kTypeName = "string";
-template <> constexpr const char* kTypeName<bool> = "boolean";
-template <> constexpr const char* kTypeName<int> = "integer";
-template <> constexpr const char* kTypeName<std::optional<int>> = "integer";
-template <> constexpr const char* kTypeName<double> = "number";
-template <> constexpr const char* kTypeName<std::optional<bool>> = "boolean";
-template <> constexpr const char* kTypeName<Argv> = "command";
-template <> constexpr const char* kTypeName<Seconds> = "seconds";
-template <> constexpr const char* kTypeName<FileMode> = "octal-mode";
-template <> constexpr const char* kTypeName<Backlog> = "backlog";
-template <> constexpr const char* kTypeName<Limit> = "limit";
-template <> constexpr const char* kTypeName<StderrMode> = "log|socket|null";
-template <> constexpr const char* kTypeName<Facility> = "facility";
-template <> constexpr const char* kTypeName<LogLevel> = "0-4";
-template <> constexpr const char* kTypeName<EnvEntry> = "NAME=VALUE";
-template <> constexpr const char* kTypeName<EnvName> = "NAME";
-template <> constexpr const char* kTypeName<net::Cidr> = "cidr";
-template <> constexpr const char* kTypeName<net::Pattern> = "regex";
+template <class T> inline constexpr const char* kTypeName = "string";
+template <> inline constexpr const char* kTypeName<bool> = "boolean";
+template <> inline constexpr const char* kTypeName<int> = "integer";
+template <> inline constexpr const char* kTypeName<std::optional<int>> = "integer";
+template <> inline constexpr const char* kTypeName<double> = "number";
+template <> inline constexpr const char* kTypeName<std::optional<bool>> = "boolean";
+template <> inline constexpr const char* kTypeName<Argv> = "command";
+template <> inline constexpr const char* kTypeName<Seconds> = "seconds";
+template <> inline constexpr const char* kTypeName<FileMode> = "octal-mode";
+template <> inline constexpr const char* kTypeName<Backlog> = "backlog";
+template <> inline constexpr const char* kTypeName<Limit> = "limit";
+template <> inline constexpr const char* kTypeName<StderrMode> = "log|socket|null";
+template <> inline constexpr const char* kTypeName<Facility> = "facility";
+template <> inline constexpr const char* kTypeName<LogLevel> = "0-4";
+template <> inline constexpr const char* kTypeName<EnvEntry> = "NAME=VALUE";
+template <> inline constexpr const char* kTypeName<EnvName> = "NAME";
+template <> inline constexpr const char* kTypeName<net::Cidr> = "cidr";
+template <> inline constexpr const char* kTypeName<net::Pattern> = "regex";
 
 }  // namespace superd::conf

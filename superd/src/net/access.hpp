@@ -4,19 +4,27 @@
 // match one. Pure: decide() looks at nothing but its arguments.
 #pragma once
 
+#include <regex.h>
+
 #include <memory>
-#include <regex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/cidr.hpp"
 
 namespace superd::net {
 
-/// A compiled `allow`/`deny` pattern with its source text.
+/// A compiled `allow`/`deny` pattern (POSIX extended regular expression)
+/// with its source text. Matching takes time polynomial in the input, so a
+/// pattern cannot make superd hang on a peer's name.
 struct Pattern {
   std::string text;
-  std::shared_ptr<const std::regex> re;
+  std::shared_ptr<const regex_t> re;
+  /// Compiles `text`; on failure sets `error` and returns false.
+  static bool compile(std::string_view text, Pattern& out, std::string& error);
+  /// True when the pattern matches somewhere in `s`.
+  bool matches(const std::string& s) const;
 };
 
 /// The rules of one service.
