@@ -25,7 +25,7 @@ install_missing() {
 }
 
 build() {
-  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSUPERD_STATIC_RUNTIME=ON >/dev/null
   cmake --build "$BUILD" -j "$(nproc)"
 }
 
