@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+// Service, part two: programs. nowait starts one per accepted connection;
+// wait hands the listening or datagram socket itself to one program at a
+// time and watches the socket again when it exits.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "core/child_set.hpp"
+#include "core/service_parts.hpp"
+#include "sys/unique_fd.hpp"
+
+namespace superd::core {
+
+namespace {
+constexpr double kFastExit = 1.0;  // seconds: a wait-mode program this quick may not have read
+}  // namespace
+
+void Service::serve_program(int fd, const Peer& peer) {
+  proc::PeerInfo info;
+  info.proto = peer.ip ? "TCP" : "UNIX";
+  if (peer.ip) {
+    info.remote_ip = peer.addr.str();
+    info.remote_port = std::to_string(peer.port);
+    sockaddr_storage local{};
+    socklen_t len = sizeof local;
+    net::IpAddress laddr;
+    std::uint16_t lport = 0;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 && ip_of(local, laddr, lport)) {
+      info.local_ip = laddr.str();
+      info.local_port = std::to_string(lport);
+    }
+    info.connnum = sources_.count(peer.source);
+  } else if (peer.has_cred) {
+    info.has_cred = true;
+    info.pid = peer.cred.pid;
+    info.uid = peer.cred.uid;
+    info.gid = peer.cred.gid;
+  }
+  proc::SpawnPlan plan;
+  plan.program = &program_;
+  proc::build_env(program_, info, plan);
+  bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
+    log_end(peer.text, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
+            log::kNotice);
+    finish(peer);
+  });
+  ::close(fd);
+  if (!started) finish(peer);
+}
+
+bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
+                          std::function<void(int, double, pid_t)> on_exit) {
+  sys::UniqueFd err_rd, err_wr;
+  plan.fd0 = plan.fd1 = stdio_fd;
+  plan.max_fd = ctx_.max_fd;
+  switch (cfg_.stderr_mode) {
+    case conf::StderrMode::Socket: plan.fd2 = stdio_fd; break;
+    case conf::StderrMode::Null: plan.fd2 = ctx_.null_fd; break;
+    case conf::StderrMode::Log: {
+      int p[2];
+      // Relayed lines are notices: below that level the pipe would only be read to be dropped.
+      if (cfg_.log_level.value >= log::kNotice && ::pipe2(p, O_CLOEXEC) == 0) {
+        err_rd.reset(p[0]);
+        err_wr.reset(p[1]);
+        ::fcntl(p[0], F_SETFL, O_NONBLOCK);
+      }
+      plan.fd2 = err_wr ? err_wr.get() : ctx_.null_fd;
+      break;
+    }
+  }
+  proc::SpawnResult r = ctx_.spawner.spawn(plan);
+  err_wr.reset();
+  const char* program = program_.argv[0];
+  if (r.pid < 0) {
+    ++stats_.failed;
+    slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) + "; peer " +
+                                peer_text + " dropped");
+    return false;
+  }
+  if (r.error) {
+    ++stats_.failed;
+    slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) +
+                                " (pid " + std::to_string(r.pid) + ", peer " + peer_text + ")");
+  }
+  if (err_rd)
+    ctx_.children.relay_stderr(err_rd.release(), cfg_.name + "[" + std::to_string(r.pid) + "]",
+                               log::kNotice);
+  double t0 = now_seconds();
+  pid_t pid = r.pid;
+  ctx_.children.add(pid, [cb = std::move(on_exit), t0, pid, alive = alive_](int status) {
+    if (*alive) cb(status, t0, pid);
+  });
+  return true;
+}
+
+void Service::run_waiting(Listener& l) {
+  proc::PeerInfo info;
+  info.proto = l.endpoint.unix_domain() ? "UNIX" : (l.endpoint.stream() ? "TCP" : "UDP");
+  proc::SpawnPlan plan;
+  plan.program = &program_;
+  proc::build_env(program_, info, plan);
+  l.child_running = true;
+  ++stats_.active;
+  ++stats_.served;
+  int fd = l.desc.native_handle();
+  bool started = start_child(plan, l.address, fd, [this, &l, fd](int status, double t0, pid_t pid) {
+    l.child_running = false;
+    --stats_.active;
+    if (paused_) resume();
+    if (l.closed) return;  // shutting down: the descriptor is gone
+    log_end(l.address, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
+            log::kNotice);
+    // A program that exits at once and leaves the input unread would be
+    // started again and again: back off, doubling up to a minute.
+    if (now_seconds() - t0 < kFastExit && readable_now(fd)) {
+      int delay = 1 << std::min(l.fast_exits++, 6);
+      slog(log::kWarning, "service " + cfg_.name + ": program exited (" +
+                                      describe_status(status) + ") without taking the input on " +
+                                      l.address + "; starting it again in " + std::to_string(delay) + "s");
+      return back_off(l, std::chrono::seconds(delay));
+    }
+    l.fast_exits = 0;
+    arm(l);
+  });
+  if (!started) {
+    l.child_running = false;
+    --stats_.active;
+    back_off(l, std::chrono::seconds(1));
+  }
+}
+
+}  // namespace superd::core
