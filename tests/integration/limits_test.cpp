@@ -157,6 +157,8 @@ BOOST_AUTO_TEST_CASE(hostile_client_cannot_grow_descriptors_or_memory) {
   rl.rlim_cur = std::min<rlim_t>(rl.rlim_max, 4096);
   ::setrlimit(RLIMIT_NOFILE, &rl);
   Running r("[sink]\nport = 127.0.0.1:@P0@\nbuiltin = discard\nmax_instances = 50\n");
+  BOOST_TEST(tcp_talk(r.ports[0], "probe") == "");  // superd is fully up: nothing transient is open
+  BOOST_REQUIRE(r.superd->wait_log("end service=sink"));
   int base_fds = r.superd->open_fds();
   long base_rss = r.superd->rss_kib();
   std::vector<int> fds;
@@ -170,8 +172,13 @@ BOOST_AUTO_TEST_CASE(hostile_client_cannot_grow_descriptors_or_memory) {
   BOOST_TEST(r.superd->open_fds() <= base_fds + 50);
   BOOST_TEST(r.superd->rss_kib() - base_rss < 8 * 1024);
   for (int fd : fds) ::close(fd);
+  // Every connection, served or waiting in the backlog, ends with its line.
+  int want = static_cast<int>(fds.size()) + 1;
+  for (int i = 0; i < 2000 && r.count("end service=sink") < want; ++i) usleep(10000);
+  BOOST_TEST(r.count("end service=sink") == want);
   for (int i = 0; i < 500 && r.superd->open_fds() > base_fds; ++i) usleep(10000);
-  BOOST_TEST(r.superd->open_fds() <= base_fds);
+  BOOST_TEST(r.superd->open_fds() <= base_fds,
+             run({"ls", "-l", "/proc/" + std::to_string(r.superd->pid()) + "/fd"}).out);
 }
 
 BOOST_AUTO_TEST_CASE(client_that_never_reads_cannot_grow_superd) {

@@ -206,10 +206,13 @@ void Service::accept_some(Listener& l) {
     bool pause = false;
     const char* limit = check_limits(pause);
     if (limit && pause) {
-      // Logged once a pause, and only when a client is actually kept waiting.
+      // Logged once a pause, and only when a client is actually kept waiting:
+      // with none waiting yet, the socket is watched so the first one is seen.
       if (!pause_logged_ && readable_now(l.desc.native_handle())) {
         pause_logged_ = true;
         slog(log::kInfo, "pause service=" + cfg_.name + " reason=" + limit);
+      } else if (!pause_logged_) {
+        arm(l);
       }
       return;  // resume() or the rate timer re-arms
     }
