@@ -16,9 +16,13 @@ using namespace superd::test;
 namespace {
 bool alive(pid_t pid) { return ::kill(pid, 0) == 0; }
 
-pid_t read_pid_line(const std::string& text, const std::string& prefix) {
-  auto p = text.find(prefix);
-  return p == std::string::npos ? -1 : std::atoi(text.c_str() + p + prefix.size());
+// Connects to `port`, whose program prints "started PID" first; returns that PID
+// (-1 if none) and leaves the connection open in `fd`.
+pid_t started_program(int port, int& fd) {
+  fd = tcp_connect(port);
+  std::string text = converse(fd, "", 20, 5, false);
+  auto p = text.find("started ");
+  return p == std::string::npos ? -1 : std::atoi(text.c_str() + p + 8);
 }
 }  // namespace
 
@@ -44,8 +48,8 @@ BOOST_AUTO_TEST_CASE(sigterm_stops_cleanly_and_flushes) {
 BOOST_AUTO_TEST_CASE(programs_keep_running_unless_asked) {
   Running r("shutdown_timeout = 1\n[sleeper]\nport = 127.0.0.1:@P0@\n" + user_line() +
             "exec = /bin/sh -c 'echo started $$; exec sleep 30'\n");
-  int c = tcp_connect(r.ports[0]);
-  pid_t child = read_pid_line(converse(c, "", 20, 5, false), "started ");
+  int c = -1;
+  pid_t child = started_program(r.ports[0], c);
   BOOST_REQUIRE(child > 0);
   BOOST_TEST(r.superd->stop(SIGTERM) == 0);
   BOOST_TEST(contains(r.superd->log(), "left 1 program(s) running (stop_children = no)"), r.superd->log());
@@ -57,8 +61,8 @@ BOOST_AUTO_TEST_CASE(programs_keep_running_unless_asked) {
 BOOST_AUTO_TEST_CASE(stop_children_terms_then_kills) {
   Running r("shutdown_timeout = 1\nstop_children = yes\n[stubborn]\nport = 127.0.0.1:@P0@\n" + user_line() +
             "exec = /bin/sh -c 'trap \"\" TERM; echo started $$; while :; do sleep 0.1; done'\n");
-  int c = tcp_connect(r.ports[0]);
-  pid_t child = read_pid_line(converse(c, "", 20, 5, false), "started ");
+  int c = -1;
+  pid_t child = started_program(r.ports[0], c);
   BOOST_REQUIRE(child > 0);
   BOOST_TEST(r.superd->stop(SIGTERM) == 0);
   std::string log = r.superd->log();
@@ -72,8 +76,8 @@ BOOST_AUTO_TEST_CASE(stop_children_terms_then_kills) {
 BOOST_AUTO_TEST_CASE(sigquit_always_stops_programs) {
   Running r("[sleeper]\nport = 127.0.0.1:@P0@\n" + user_line() +
             "exec = /bin/sh -c 'echo started $$; exec sleep 30'\n");
-  int c = tcp_connect(r.ports[0]);
-  pid_t child = read_pid_line(converse(c, "", 20, 5, false), "started ");
+  int c = -1;
+  pid_t child = started_program(r.ports[0], c);
   BOOST_TEST(r.superd->stop(SIGQUIT) == 0);
   BOOST_TEST(contains(r.superd->log(), "all programs stopped"), r.superd->log());
   BOOST_TEST(!alive(child));

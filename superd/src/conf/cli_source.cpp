@@ -93,11 +93,9 @@ bool add_assignment(const std::string& text, Layer layer, CommandLine& out,
                     std::vector<Diagnostic>& diags, const char* form) {
   auto eq = text.find('=');
   if (eq == std::string::npos) {
-    Diagnostic d;
-    d.file = Origin{layer, {}, 0}.place();
-    d.message = "'" + std::string(form) + text + "' has no value";
-    d.hint = "write " + std::string(form) + text + "=VALUE";
-    diags.push_back(d);
+    diags.push_back(diagnostic_at(Origin{layer, {}, 0}, {}, {},
+                                  "'" + std::string(form) + text + "' has no value",
+                                  "write " + std::string(form) + text + "=VALUE"));
     return false;
   }
   std::string name = text.substr(0, eq), section;
@@ -112,11 +110,7 @@ bool add_assignment(const std::string& text, Layer layer, CommandLine& out,
 
 void usage_error(Layer layer, std::string message, std::string hint,
                  std::vector<Diagnostic>& diags) {
-  Diagnostic d;
-  d.file = Origin{layer, {}, 0}.place();
-  d.message = std::move(message);
-  d.hint = std::move(hint);
-  diags.push_back(std::move(d));
+  diags.push_back(diagnostic_at(Origin{layer, {}, 0}, {}, {}, std::move(message), std::move(hint)));
 }
 
 }  // namespace

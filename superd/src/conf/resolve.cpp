@@ -21,52 +21,40 @@ struct Winner {
   std::vector<const Setting*> values;
 };
 
-Diagnostic at(const Origin& o, std::string section, std::string key, std::string message,
-              std::string hint = {}) {
-  Diagnostic d;
-  d.file = o.layer == Layer::ConfFile ? o.file : o.place();
-  d.line = o.line;
-  d.section = std::move(section);
-  d.key = std::move(key);
-  d.message = std::move(message);
-  d.hint = std::move(hint);
-  return d;
-}
-
 // Checks that a setting names a known key in a scope that accepts it.
 bool check_setting(const Setting& s, std::vector<Diagnostic>& diags) {
   if (!s.section.empty() && s.origin.layer != Layer::ConfFile && !valid_service_name(s.section)) {
-    diags.push_back(at(s.origin, s.section, s.key, "invalid service name '" + s.section + "'",
+    diags.push_back(diagnostic_at(s.origin, s.section, s.key, "invalid service name '" + s.section + "'",
                        "letters, digits, '_' and '-', at most 64 characters"));
     return false;
   }
   const KeySpec* k = find_key(s.key);
   if (!k) {
     std::string guess = suggest_key(s.key);
-    diags.push_back(at(s.origin, s.section, s.key, "unknown key '" + s.key + "'",
+    diags.push_back(diagnostic_at(s.origin, s.section, s.key, "unknown key '" + s.key + "'",
                        guess.empty() ? "" : "did you mean '" + guess + "'?"));
     return false;
   }
   if (s.section.empty() && k->scope == Scope::Service) {
-    diags.push_back(at(s.origin, s.section, s.key,
+    diags.push_back(diagnostic_at(s.origin, s.section, s.key,
                        "'" + s.key + "' is a service key and cannot be global",
                        s.origin.layer == Layer::ConfFile ? "put it in a [service] section"
                                                          : "write --SERVICE." + s.key + "=VALUE"));
     return false;
   }
   if (!s.section.empty() && k->scope == Scope::Global) {
-    diags.push_back(at(s.origin, s.section, s.key,
+    diags.push_back(diagnostic_at(s.origin, s.section, s.key,
                        "'" + s.key + "' is a global key and cannot be set for service '" +
                            s.section + "'",
                        "set it before the first section or in [global]"));
     return false;
   }
   if (s.key == "conf_file" && s.origin.layer == Layer::ConfFile) {
-    diags.push_back(at(s.origin, s.section, s.key, "'conf_file' cannot be set inside a conf file"));
+    diags.push_back(diagnostic_at(s.origin, s.section, s.key, "'conf_file' cannot be set inside a conf file"));
     return false;
   }
   if (s.key == "include" && s.origin.layer != Layer::ConfFile) {
-    diags.push_back(at(s.origin, s.section, s.key, "'include' is valid only inside a conf file",
+    diags.push_back(diagnostic_at(s.origin, s.section, s.key, "'include' is valid only inside a conf file",
                        "name the main file with -c"));
     return false;
   }
@@ -90,7 +78,7 @@ std::map<Key, Winner> pick_winners(const std::vector<const Setting*>& all,
     }
     if (!w.values.empty() && !w.spec->repeat && s->key != "include") {
       const Origin& first = w.values.front()->origin;
-      diags.push_back(at(s->origin, s->section, s->key,
+      diags.push_back(diagnostic_at(s->origin, s->section, s->key,
                          "'" + s->key + "' is set twice" +
                              (s->section.empty() ? "" : " for service '" + s->section + "'"),
                          "first set at " + first.place() +
@@ -110,7 +98,7 @@ bool apply(const Winner& w, void* object, std::vector<Diagnostic>& diags) {
     std::vector<std::string> one{s->text};
     // Each value is checked on its own so the error points at its line.
     if (!w.spec->target.apply(object, one, w.spec->min, w.spec->max, error)) {
-      diags.push_back(at(s->origin, s->section, s->key, "bad value for '" + s->key + "': " + error));
+      diags.push_back(diagnostic_at(s->origin, s->section, s->key, "bad value for '" + s->key + "': " + error));
       return false;
     }
     texts.push_back(s->text);
@@ -132,7 +120,7 @@ ShownValue shown_from(const Winner& w, bool inherited) {
 
 void note_pending(const Winner& w, std::vector<Diagnostic>& diags) {
   const Setting& s = *w.values.front();
-  Diagnostic d = at(s.origin, s.section, s.key,
+  Diagnostic d = diagnostic_at(s.origin, s.section, s.key,
                     "'" + s.key + "' is accepted but not yet acted on: " + w.spec->pending);
   d.severity = Severity::Note;
   diags.push_back(std::move(d));
@@ -146,7 +134,7 @@ bool apply_defaults(GlobalConfig& g, std::vector<Diagnostic>& diags) {
     std::vector<std::string> texts;
     if (*k.def) texts.emplace_back(k.def);
     if (!k.target.apply(object, texts, k.min, k.max, error)) {
-      diags.push_back(at(Origin{}, "", k.name, std::string("internal: bad default: ") + error));
+      diags.push_back(diagnostic_at(Origin{}, "", k.name, std::string("internal: bad default: ") + error));
       ok = false;
     }
   }

@@ -25,4 +25,16 @@ std::string Origin::str() const {
   return "default";
 }
 
+Diagnostic diagnostic_at(const Origin& origin, std::string section, std::string key,
+                         std::string message, std::string hint) {
+  Diagnostic d;
+  d.file = origin.place();
+  d.line = origin.line;
+  d.section = std::move(section);
+  d.key = std::move(key);
+  d.message = std::move(message);
+  d.hint = std::move(hint);
+  return d;
+}
+
 }  // namespace superd::conf

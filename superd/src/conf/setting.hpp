@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "superd/diagnostic.hpp"
+
 namespace superd::conf {
 
 /// The five configuration layers, highest precedence first.
@@ -30,5 +32,9 @@ struct Setting {
 };
 
 using Settings = std::vector<Setting>;
+
+/// An error located at `origin`: its file and line, or the layer's name.
+Diagnostic diagnostic_at(const Origin& origin, std::string section, std::string key,
+                         std::string message, std::string hint = {});
 
 }  // namespace superd::conf

@@ -50,14 +50,8 @@ struct Checker {
              std::move(message), {});
   }
   void error_at(const Origin& o, const std::string& key, std::string message, std::string hint) {
-    Diagnostic d;
-    d.file = o.layer == Layer::ConfFile ? o.file : o.place();
-    d.line = o.line;
-    d.section = s.name;
-    d.key = key;
-    d.message = "service '" + s.name + "': " + std::move(message);
-    d.hint = std::move(hint);
-    diags.push_back(std::move(d));
+    diags.push_back(diagnostic_at(o, s.name, key, "service '" + s.name + "': " + std::move(message),
+                                  std::move(hint)));
     ok = false;
   }
 };
