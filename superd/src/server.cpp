@@ -63,8 +63,32 @@ struct Server::Impl {
   std::map<std::string, Builtin> builtins;
 
   int run(const std::vector<std::string>& argv, const std::vector<std::string>& run_args);
-  int serve(const conf::Config& config, const std::vector<Diagnostic>& notes);
+  int serve(std::shared_ptr<const conf::Config> config, const std::vector<Diagnostic>& notes);
+  /// Reads every layer: the conf file afresh, users and groups looked up again.
+  std::shared_ptr<const conf::Config> load(std::vector<Diagnostic>& diags) const;
+
+  conf::LoadInput input;
+  conf::BuiltinCatalog catalog;
 };
+
+namespace {
+// Opens the log a configuration names (a file is reopened: logrotate) and
+// sets its level.
+bool setup_log(log::Logger& logger, const conf::Config& config, std::string& error) {
+  const conf::GlobalConfig& g = config.global;
+  std::string target = g.log_file.empty() ? (g.background ? "syslog" : "stderr") : g.log_file;
+  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) return false;
+  logger.set_level(g.defaults.log_level.value);
+  return true;
+}
+}  // namespace
+
+std::shared_ptr<const conf::Config> Server::Impl::load(std::vector<Diagnostic>& diags) const {
+  proc::SystemUserDb users;
+  auto config = std::make_shared<conf::Config>();
+  if (!conf::load(input, catalog, users, *config, diags)) return nullptr;
+  return config;
+}
 
 Server::Server(std::vector<std::string> new_args) : impl_(std::make_unique<Impl>()) {
   impl_->new_args = std::move(new_args);
@@ -111,22 +135,21 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
     std::cerr << "superd: --inetd is not implemented yet\n";
     return kExitUsage;
   }
-  conf::LoadInput input;
+  input = conf::LoadInput{};
   input.args = std::move(extra.settings);
   input.args.insert(input.args.end(), cl.settings.begin(), cl.settings.end());
   input.embedded_conf = conf::kEmbeddedConf;
-  conf::BuiltinCatalog catalog;
+  catalog.clear();
   for (const auto& [name, b] : builtins)
     catalog[name] = conf::BuiltinInfo{static_cast<bool>(b.make_stream), static_cast<bool>(b.on_datagram)};
-  proc::SystemUserDb users;
-  conf::Config config;
-  ok = conf::load(input, catalog, users, config, diags);
+  std::shared_ptr<const conf::Config> loaded = load(diags);
+  ok = loaded != nullptr;
   if (cl.check) {
     print_diags(diags);
     if (!ok) return kExitConfig;
     std::size_t n = 0;
-    for (const auto& s : config.services) n += s.disabled ? 0 : 1;
-    std::cerr << "superd: " << config.conf_path << ": configuration OK (" << n
+    for (const auto& s : loaded->services) n += s.disabled ? 0 : 1;
+    std::cerr << "superd: " << loaded->conf_path << ": configuration OK (" << n
               << " service(s) enabled)\n";
     return kExitOk;
   }
@@ -136,29 +159,30 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
   }
   if (cl.print_config) {
     print_diags(diags);
-    return std::cout << conf::print_config(config), kExitOk;
+    return std::cout << conf::print_config(*loaded), kExitOk;
   }
-  return serve(config, diags);
+  return serve(std::move(loaded), diags);
 }
 
-int Server::Impl::serve(const conf::Config& config, const std::vector<Diagnostic>& notes) {
+int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::vector<Diagnostic>& notes) {
+  const conf::Config& config = *loaded;
   const conf::GlobalConfig& g = config.global;
   if (g.setsid) ::setsid();
   log::Logger logger;
   std::string error;
-  std::string target = g.log_file.empty() ? (g.background ? "syslog" : "stderr") : g.log_file;
-  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) {
+  if (!setup_log(logger, config, error)) {
     std::cerr << "superd: " << error << "\n";
     return kExitSystem;
   }
-  logger.set_level(g.defaults.log_level.value);
   for (const Diagnostic& d : notes) logger.log(log::kWarning, d.str());
   if (config.embedded)
     logger.log(log::kNotice, std::string("no conf file at ") + conf::default_conf_path() +
                                  ": running the embedded default configuration");
   ::signal(SIGPIPE, SIG_IGN);
-  core::Supervisor supervisor(config, builtins, logger);
-  if (!supervisor.bind(error)) {
+  core::Supervisor supervisor(
+      builtins, logger, [this](std::vector<Diagnostic>& diags) { return load(diags); },
+      [&logger](const conf::Config& c, std::string& err) { return setup_log(logger, c, err); });
+  if (!supervisor.start(loaded, error)) {
     logger.log(log::kErr, error);
     return kExitSystem;
   }

@@ -240,10 +240,11 @@ bool Superd::ready(double timeout) {
   while (now() < deadline) {
     pollfd p{notify_fd_, POLLIN, 0};
     if (::poll(&p, 1, 20) > 0) {
-      char buf[256];
+      char buf[1024];
       ssize_t n = ::recv(notify_fd_, buf, sizeof buf - 1, 0);
-      if (n > 0 && std::string(buf, static_cast<std::size_t>(n)).find("READY=1") != std::string::npos)
-        return true;
+      if (n <= 0) continue;
+      notes_.emplace_back(buf, static_cast<std::size_t>(n));
+      if (notes_.back().find("READY=1") != std::string::npos) return true;
     }
     int st = 0;
     if (status_ < 0 && ::waitpid(pid_, &st, WNOHANG) == pid_) {
@@ -252,6 +253,12 @@ bool Superd::ready(double timeout) {
     }
   }
   return false;
+}
+
+bool Superd::reload(double timeout) {
+  if (status_ >= 0) return false;
+  ::kill(pid_, SIGHUP);
+  return ready(timeout);
 }
 
 int Superd::stop(int sig, double timeout) {

@@ -51,6 +51,11 @@ class Superd {
   ~Superd();
   /// Waits for READY=1 (true) or for the process to exit first (false).
   bool ready(double timeout = 15);
+  /// Sends SIGHUP and waits for the READY=1 that ends the reload (true), or
+  /// for the process to exit first (false).
+  bool reload(double timeout = 15);
+  /// Every sd_notify message received so far, in order.
+  const std::vector<std::string>& notifications() const { return notes_; }
   /// Sends `sig` and waits for the exit; returns the exit code (128+sig if killed).
   int stop(int sig = 15, double timeout = 20);
   /// Waits for the process to exit by itself; returns its exit code, -1 on timeout.
@@ -70,6 +75,7 @@ class Superd {
  private:
   std::string log_path_, notify_path_;
   int notify_fd_ = -1;
+  std::vector<std::string> notes_;
   pid_t pid_ = -1;
   int status_ = -1;
 };

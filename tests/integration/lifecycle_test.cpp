@@ -103,15 +103,17 @@ BOOST_AUTO_TEST_CASE(idle_connections_close_at_once_stuck_ones_at_shutdown_timeo
   ::close(stuck);
 }
 
-BOOST_AUTO_TEST_CASE(sigusr1_dumps_status_and_sighup_is_survived) {
+BOOST_AUTO_TEST_CASE(sigusr1_dumps_status_across_a_reload) {
   Running r("[echo]\nport = 127.0.0.1:@P0@\nport = 127.0.0.1:@P0@/udp\nbuiltin = echo\n");
   BOOST_TEST(tcp_talk(r.ports[0], "a") == "a");
   BOOST_TEST(udp_talk(r.ports[0], "d") == "d");
   ::kill(r.superd->pid(), SIGUSR1);
   BOOST_TEST(r.superd->wait_log("status service=echo active=0 served=2 refused=0 failed=0"), r.superd->log());
-  ::kill(r.superd->pid(), SIGHUP);
-  BOOST_TEST(r.superd->wait_log("SIGHUP: reloading the configuration is not supported yet"), r.superd->log());
+  BOOST_REQUIRE(r.superd->reload());
   BOOST_TEST(tcp_talk(r.ports[0], "b") == "b");
+  // A kept service keeps its counts.
+  ::kill(r.superd->pid(), SIGUSR1);
+  BOOST_TEST(r.superd->wait_log("status service=echo active=0 served=3 refused=0 failed=0"), r.superd->log());
 }
 
 BOOST_AUTO_TEST_CASE(embedded_default_when_no_conf_exists) {

@@ -19,19 +19,25 @@ struct Running {
   std::vector<int> ports;
   std::unique_ptr<Superd> superd;
   explicit Running(std::string conf, int nports = 1, std::vector<std::string> extra = {}) {
-    for (int i = 0; i < nports; ++i) {
-      ports.push_back(free_port());
-      std::string tag = "@P" + std::to_string(i) + "@";
-      for (auto pos = conf.find(tag); pos != std::string::npos; pos = conf.find(tag))
-        conf.replace(pos, tag.size(), std::to_string(ports.back()));
-    }
-    for (auto pos = conf.find("@DIR@"); pos != std::string::npos; pos = conf.find("@DIR@"))
-      conf.replace(pos, 5, dir.path());
-    std::vector<std::string> args{"-c", dir.write("superd.conf", conf), "--log_level=3"};
+    for (int i = 0; i < nports; ++i) ports.push_back(free_port());
+    std::vector<std::string> args{"-c", dir.write("superd.conf", expand(conf)), "--log_level=3"};
     args.insert(args.end(), extra.begin(), extra.end());
     superd = std::make_unique<Superd>(dir, args);
     BOOST_REQUIRE_MESSAGE(superd->ready(), "superd did not start:\n" + superd->log());
   }
+  /// `conf` with @Pn@ and @DIR@ replaced as at start (ports already allocated).
+  std::string expand(std::string conf) const {
+    for (std::size_t i = 0; i < ports.size(); ++i) {
+      std::string tag = "@P" + std::to_string(i) + "@";
+      for (auto pos = conf.find(tag); pos != std::string::npos; pos = conf.find(tag))
+        conf.replace(pos, tag.size(), std::to_string(ports[i]));
+    }
+    for (auto pos = conf.find("@DIR@"); pos != std::string::npos; pos = conf.find("@DIR@"))
+      conf.replace(pos, 5, dir.path());
+    return conf;
+  }
+  /// Replaces the conf file (expanded as at start); superd reads it on SIGHUP.
+  void rewrite(const std::string& conf) const { dir.write("superd.conf", expand(conf)); }
   /// How many times `needle` appears in the log now.
   int count(const std::string& needle) const {
     std::string log = superd->log();

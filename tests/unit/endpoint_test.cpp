@@ -170,6 +170,38 @@ BOOST_AUTO_TEST_CASE(identity_is_transport_host_and_port) {
   BOOST_TEST((a != b));
 }
 
+struct IdentityCase {
+  const char* text;
+  bool v6only_default;
+  const char* identity;
+};
+std::ostream& operator<<(std::ostream& os, const IdentityCase& c) {
+  return os << c.text << (c.v6only_default ? " (bindv6only=1)" : "");
+}
+
+// Endpoints compare by the socket they really are.
+const IdentityCase kIdentities[] = {
+    {"*:7/tcp", false, "tcp [::]:7"},
+    {"[::]:7/tcp", false, "tcp [::]:7"},
+    {"[0:0::0]:7/tcp", false, "tcp [::]:7"},
+    {"*:7/tcp", true, "tcp [::]:7"},
+    {"[::]:7/tcp", true, "tcp [::]:7 v6only"},
+    {"0.0.0.0:7/tcp", false, "tcp 0.0.0.0:7"},
+    {"127.0.0.1:7/udp", false, "udp 127.0.0.1:7"},
+    {"[0:0:0:0:0:0:0:1]:7/udp", false, "udp [::1]:7"},
+    {"[::FFFF:127.0.0.1]:7/tcp", false, "tcp [::ffff:127.0.0.1]:7"},
+    {"LocalHost:7/tcp", false, "tcp localhost:7"},
+    {"/run/x.sock|unix", false, "unix /run/x.sock"},
+    {"/run/x.sock|dgram|unix", false, "unix-dgram /run/x.sock"},
+};
+
+BOOST_DATA_TEST_CASE(identity_normalises_addresses, bdata::make(kIdentities), c) {
+  Endpoint e;
+  std::string error;
+  BOOST_REQUIRE_MESSAGE(superd::net::parse_endpoint(c.text, "*", "tcp", e, error), error);
+  BOOST_TEST(superd::net::endpoint_identity(e, c.v6only_default) == c.identity);
+}
+
 BOOST_AUTO_TEST_CASE(valid_protocols) {
   BOOST_TEST(superd::net::valid_proto("tcp"));
   BOOST_TEST(superd::net::valid_proto("udp"));

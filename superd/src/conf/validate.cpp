@@ -177,7 +177,7 @@ void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags) {
   for (const ServiceConfig& s : c.services) {
     if (s.disabled) continue;
     for (const net::Endpoint& e : s.endpoints) {
-      auto [it, fresh] = owner.emplace(e.str(), &s);
+      auto [it, fresh] = owner.emplace(net::endpoint_identity(e), &s);
       if (fresh || it->second == &s) continue;
       ServiceConfig copy;  // only for locating the message
       copy.name = s.name;

@@ -34,6 +34,8 @@ class ChildSet {
   std::size_t size() const { return children_.size(); }
   /// Stops listening for SIGCHLD (shutdown).
   void stop();
+  /// Forgets every child without running its callback (destruction).
+  void clear() { children_.clear(); }
 
  private:
   void wait_signal();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,13 +29,15 @@ inline double now_seconds() {
 
 /// Shared state of one running supervisor.
 struct Context {
-  Context(boost::asio::io_context& io_, log::Logger& log_, const conf::GlobalConfig& global_,
-          ChildSet& children_, SessionSet& sessions_, proc::Spawner& spawner_)
-      : io(io_), log(log_), global(global_), children(children_), sessions(sessions_),
-        spawner(spawner_) {}
+  Context(boost::asio::io_context& io_, log::Logger& log_, ChildSet& children_,
+          SessionSet& sessions_, proc::Spawner& spawner_)
+      : io(io_), log(log_), children(children_), sessions(sessions_), spawner(spawner_) {}
+  /// The global settings in force now (the latest configuration applied).
+  const conf::GlobalConfig& global() const { return config->global; }
   boost::asio::io_context& io;
   log::Logger& log;
-  const conf::GlobalConfig& global;
+  /// The configuration applied last; services keep the snapshot they were made from.
+  std::shared_ptr<const conf::Config> config;
   ChildSet& children;
   SessionSet& sessions;
   proc::Spawner& spawner;

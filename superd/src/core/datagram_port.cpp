@@ -27,35 +27,13 @@ bool loop_risk_port(std::uint16_t port) { return port < 1024; }
 
 DatagramPort::DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service,
                            Admit admit)
-    : ctx_(ctx), sock_(ctx.io, fd), builtin_(builtin), service_(std::move(service)),
-      admit_(std::move(admit)) {}
+    : ctx_(ctx), fd_(fd), builtin_(builtin), service_(std::move(service)), admit_(std::move(admit)) {}
 
-void DatagramPort::start() {
-  stopped_ = false;
-  arm();
-}
-
-void DatagramPort::stop() {
-  stopped_ = true;
-  boost::system::error_code ignored;
-  sock_.cancel(ignored);
-}
-
-void DatagramPort::arm() {
-  if (armed_) return;  // start() may be called again while a wait is pending
-  armed_ = true;
-  sock_.async_wait(boost::asio::posix::descriptor_base::wait_read,
-                   [this](const boost::system::error_code& ec) {
-                     armed_ = false;
-                     if (!ec && !stopped_) on_readable();
-                   });
-}
-
-void DatagramPort::on_readable() {
+void DatagramPort::drain() {
   for (int i = 0; i < kDatagramsPerWake; ++i) {
     sockaddr_storage from{};
     socklen_t len = sizeof from;
-    ssize_t n = ::recvfrom(sock_.native_handle(), ctx_.read_buffer.data(), ctx_.read_buffer.size(),
+    ssize_t n = ::recvfrom(fd_, ctx_.read_buffer.data(), ctx_.read_buffer.size(),
                            MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &len);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -79,11 +57,10 @@ void DatagramPort::on_readable() {
     reply_.clear();
     std::string_view request(ctx_.read_buffer.data(), static_cast<std::size_t>(n));
     if (!builtin_.on_datagram(request, reply_) || !can_reply) continue;
-    ::sendto(sock_.native_handle(), reply_.data(), reply_.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
+    ::sendto(fd_, reply_.data(), reply_.size(), MSG_DONTWAIT | MSG_NOSIGNAL,
              reinterpret_cast<sockaddr*>(&from), len);
     ++stats_.answered;
   }
-  if (!stopped_) arm();
 }
 
 }  // namespace superd::core

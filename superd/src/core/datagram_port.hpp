@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// DatagramPort: a built-in on a UDP or Unix datagram socket. Each readable
-// wake-up drains a bounded number of datagrams and answers each at once;
-// datagrams that could start a loop between services are ignored.
+// DatagramPort: a built-in on a UDP or Unix datagram socket. The service
+// waits for readiness on the socket (which the SocketRegistry owns) and calls
+// drain(), which answers a bounded number of datagrams at once; datagrams
+// that could start a loop between services are ignored.
 #pragma once
 
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -26,24 +26,20 @@ class DatagramPort {
  public:
   /// Decides whether a datagram from this source is answered (access rules).
   using Admit = std::function<bool(const sockaddr_storage& from, socklen_t len)>;
-  /// `fd` is owned by the port from now on; `admit` may be empty (everyone).
+  /// Serves `fd`, which stays owned by its ListenSocket; `admit` may be empty (everyone).
   DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service, Admit admit);
-  void start();
-  void stop();
+  /// Answers the datagrams waiting now (a bounded number of them).
+  void drain();
   const DatagramStats& stats() const { return stats_; }
 
  private:
-  void arm();
-  void on_readable();
   Context& ctx_;
-  boost::asio::posix::stream_descriptor sock_;
+  int fd_;
   const Builtin& builtin_;
   std::string service_;
   Admit admit_;
   std::string reply_;
   DatagramStats stats_;
-  bool stopped_ = false;
-  bool armed_ = false;
 };
 
 /// True when a datagram from UDP source `port` must not be answered: ports

@@ -15,7 +15,6 @@
 
 #include "core/child_set.hpp"
 #include "core/stream_session.hpp"
-#include "core/service_parts.hpp"
 #include "sys/errno_error.hpp"
 #include "sys/unique_fd.hpp"
 
@@ -60,112 +59,110 @@ bool ip_of(const sockaddr_storage& ss, net::IpAddress& addr, std::uint16_t& port
   return true;
 }
 
-Service::Service(Context& ctx, const conf::ServiceConfig& cfg, const Builtin* builtin)
+Service::Service(Context& ctx, std::shared_ptr<const conf::Config> snapshot,
+                 const conf::ServiceConfig& cfg, const Builtin* builtin,
+                 std::shared_ptr<ServiceCounters> counters)
     : ctx_(ctx),
+      snapshot_(std::move(snapshot)),
       cfg_(cfg),
       builtin_(builtin),
+      counters_(std::move(counters)),
       bucket_(cfg.max_rate, now_seconds()),
+      track_sources_(cfg.max_per_source >= 0 || !builtin),
       rate_timer_(ctx.io) {
   if (!builtin_) program_ = proc::make_template(cfg_, ctx_.running_as_root);
 }
 
-Service::~Service() {
-  *alive_ = false;
-  stop();
+Service::~Service() { release(); }
+
+void Service::start(SocketList sockets) {
+  counters_->current = weak_from_this();
+  sockets_ = std::move(sockets);
+  for (auto& l : sockets_) {
+    l->owner = weak_from_this();
+    l->owner_tag = this;
+    l->port.reset();
+    if (builtin_ && !l->endpoint.stream()) {
+      DatagramPort::Admit admit;
+      if (!cfg_.access.empty() && !l->endpoint.unix_domain())
+        admit = [this](const sockaddr_storage& from, socklen_t len) { return admit_datagram(from, len); };
+      l->port = std::make_unique<DatagramPort>(ctx_, l->desc.native_handle(), *builtin_, cfg_.name,
+                                               std::move(admit));
+    }
+    arm(*l);
+  }
 }
 
-bool Service::bind(std::string& error) {
-  net::ListenOptions opts{cfg_.listen.value, cfg_.socket_mode.value, cfg_.socket_uid, cfg_.socket_gid};
-  std::vector<net::BoundSocket> bound;
-  for (const net::Endpoint& e : cfg_.endpoints) {
-    if (!net::bind_endpoint(e, opts, bound, error)) {
-      for (const auto& b : bound) net::unlink_socket_file(b.endpoint);
-      return false;
-    }
+void Service::release() {
+  if (released_) return;
+  released_ = true;
+  rate_timer_.cancel();
+  // A pending readiness wait stays: it goes to the next owner, or to nobody.
+  for (auto& l : sockets_) {
+    if (!owns(*l)) continue;
+    l->owner.reset();
+    l->owner_tag = nullptr;
+    l->port.reset();
   }
-  for (net::BoundSocket& b : bound) {
-    auto l = std::make_unique<Listener>(ctx_.io, b.endpoint, b.address);
-    if (builtin_ && !b.endpoint.stream()) {
-      DatagramPort::Admit admit;
-      if (!cfg_.access.empty() && !b.endpoint.unix_domain())
-        admit = [this](const sockaddr_storage& from, socklen_t len) { return admit_datagram(from, len); };
-      l->port = std::make_unique<DatagramPort>(ctx_, b.fd.release(), *builtin_, cfg_.name,
-                                               std::move(admit));
-      listeners_.push_back(std::move(l));
-      continue;
-    }
-    // A wait-mode program receives this very socket and expects it blocking;
-    // superd itself only waits for readiness on it.
-    if (!builtin_ && cfg_.wait.value_or(!b.endpoint.stream()))
-      ::fcntl(b.fd.get(), F_SETFL, ::fcntl(b.fd.get(), F_GETFL) & ~O_NONBLOCK);
-    l->desc.assign(b.fd.release());
-    listeners_.push_back(std::move(l));
-  }
-  return true;
+  sockets_.clear();
 }
 
 std::vector<std::string> Service::addresses() const {
   std::vector<std::string> out;
-  for (const auto& l : listeners_) out.push_back(l->address);
+  for (const auto& l : sockets_) out.push_back(l->address);
   return out;
-}
-
-ServiceStats Service::stats() const {
-  ServiceStats st = stats_;
-  for (const auto& l : listeners_)
-    if (l->port) st.served += l->port->stats().answered;
-  return st;
-}
-
-void Service::start() {
-  for (auto& l : listeners_) arm(*l);
-}
-
-void Service::stop() {
-  boost::system::error_code ignored;
-  rate_timer_.cancel();
-  // Listeners stay allocated until the Service goes: exit callbacks of
-  // wait-mode programs still refer to them.
-  for (auto& l : listeners_) {
-    if (l->closed) continue;
-    l->closed = true;
-    if (l->port) l->port->stop();
-    l->desc.close(ignored);
-    l->backoff.cancel();
-    net::unlink_socket_file(l->endpoint);
-  }
 }
 
 void Service::resume() {
   paused_ = false;
-  for (auto& l : listeners_) arm(*l);
+  for (auto& l : sockets_) arm(*l);
 }
 
-void Service::arm(Listener& l) {
-  if (ctx_.stopping || l.closed || l.watching || l.child_running || l.backing_off) return;
-  if (l.port) return l.port->start();
+bool Service::wait_mode(const ListenSocket& l) const {
+  return !builtin_ && cfg_.wait.value_or(!l.endpoint.stream());
+}
+
+void Service::arm(ListenSocket& l) {
+  if (ctx_.stopping || released_ || !owns(l) || l.closed || l.watching || l.child_running ||
+      l.backing_off)
+    return;
+  // A wait-mode program receives this very socket and expects it blocking;
+  // superd itself only waits for readiness on it.
+  if (bool want = wait_mode(l); want != l.blocking) {
+    int fd = l.desc.native_handle();
+    int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, want ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
+    l.blocking = want;
+  }
   l.watching = true;
+  // The wait holds the socket, not the service: it goes to whoever owns the
+  // socket when it completes (a reload may have handed it over).
   l.desc.async_wait(asio::posix::descriptor_base::wait_read,
-                    [this, &l, alive = alive_](const boost::system::error_code& ec) {
-                      if (!*alive) return;
-                      l.watching = false;
-                      if (!ec) on_ready(l);
+                    [sock = l.shared_from_this()](const boost::system::error_code& ec) {
+                      sock->watching = false;
+                      if (ec || sock->closed) return;
+                      if (auto owner = sock->owner.lock()) owner->on_ready(*sock);
                     });
 }
 
-void Service::back_off(Listener& l, std::chrono::steady_clock::duration delay) {
+void Service::back_off(ListenSocket& l, std::chrono::steady_clock::duration delay) {
   l.backing_off = true;
   l.backoff.expires_after(delay);
-  l.backoff.async_wait([this, &l, alive = alive_](const boost::system::error_code& ec) {
-    if (!*alive || ec) return;
-    l.backing_off = false;
-    arm(l);
+  l.backoff.async_wait([sock = l.shared_from_this()](const boost::system::error_code& ec) {
+    if (ec) return;
+    sock->backing_off = false;
+    if (auto owner = sock->owner.lock()) owner->arm(*sock);
   });
 }
 
-void Service::on_ready(Listener& l) {
-  bool wait = cfg_.wait.value_or(!l.endpoint.stream());
-  if (wait) return run_waiting(l);
+void Service::on_ready(ListenSocket& l) {
+  if (l.port) {
+    std::uint64_t before = l.port->stats().answered;
+    l.port->drain();
+    counters_->stats.served += l.port->stats().answered - before;
+    return arm(l);
+  }
+  if (wait_mode(l)) return run_waiting(l);
   accept_some(l);
 }
 
@@ -173,8 +170,8 @@ void Service::on_ready(Listener& l) {
 // whether to leave connections in the backlog rather than refuse them.
 const char* Service::check_limits(bool& pause) {
   double now = now_seconds();
-  Admission a = admit(stats_.active, cfg_.max_instances, ctx_.total_active,
-                      ctx_.global.max_connections, bucket_, now);
+  Admission a = admit(counters_->stats.active, cfg_.max_instances, ctx_.total_active,
+                      ctx_.global().max_connections, bucket_, now);
   pause = true;
   switch (a) {
     case Admission::Accept: return nullptr;  // the token is taken once accept4 succeeds
@@ -183,10 +180,11 @@ const char* Service::check_limits(bool& pause) {
         rate_waiting_ = true;
         rate_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
             std::chrono::duration<double>(bucket_.wait(now))));
-        rate_timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-          if (!*alive || ec) return;
-          rate_waiting_ = false;
-          resume();
+        rate_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+          auto self = weak.lock();
+          if (ec || !self) return;
+          self->rate_waiting_ = false;
+          self->resume();
         });
       }
       paused_ = true;
@@ -201,7 +199,7 @@ const char* Service::check_limits(bool& pause) {
   return reason;
 }
 
-void Service::accept_some(Listener& l) {
+void Service::accept_some(ListenSocket& l) {
   for (int i = 0; i < kAcceptsPerWake; ++i) {
     bool pause = false;
     const char* limit = check_limits(pause);
@@ -239,7 +237,7 @@ void Service::accept_some(Listener& l) {
   arm(l);
 }
 
-Service::Peer Service::make_peer(const Listener& l, int fd, const sockaddr_storage& ss,
+Service::Peer Service::make_peer(const ListenSocket& l, int fd, const sockaddr_storage& ss,
                                  socklen_t len) {
   Peer p;
   if (l.endpoint.unix_domain()) {
@@ -256,12 +254,12 @@ Service::Peer Service::make_peer(const Listener& l, int fd, const sockaddr_stora
   return p;
 }
 
-void Service::on_connection(int fd, const Peer& peer) {
+void Service::on_connection(int fd, Peer& peer) {
   if (peer.ip && !cfg_.access.empty()) {
     std::string why = cfg_.access.decide(peer.addr, "");
     if (!why.empty()) return refuse(fd, peer, why, false);
   }
-  if (cfg_.max_per_source >= 0 && sources_.count(peer.source) >= cfg_.max_per_source)
+  if (cfg_.max_per_source >= 0 && counters_->sources.count(peer.source) >= cfg_.max_per_source)
     return refuse(fd, peer, "max_per_source", true);
   begin(peer);
   if (builtin_) serve_builtin(fd, peer);
@@ -273,7 +271,7 @@ bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len) {
   peer.ip = ip_of(from, peer.addr, peer.port);
   std::string why = cfg_.access.decide(peer.addr, "");
   if (why.empty()) return true;
-  ++stats_.refused;
+  ++counters_->stats.refused;
   slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" +
                        net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len) +
                        " reason=" + why);
@@ -287,23 +285,32 @@ void Service::refuse(int fd, const Peer& peer, const std::string& reason, bool s
     (void)ignored;
   }
   ::close(fd);
-  ++stats_.refused;
+  ++counters_->stats.refused;
   slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" + peer.text + " reason=" + reason);
 }
 
-void Service::begin(const Peer& peer) {
-  ++stats_.active;
-  ++stats_.served;
+void Service::begin(Peer& peer) {
+  ++counters_->stats.active;
+  ++counters_->stats.served;
   ++ctx_.total_active;
-  if (track_sources_) sources_.add(peer.source);
+  if (track_sources_) {
+    counters_->sources.add(peer.source);
+    peer.counted = true;
+  }
 }
 
 void Service::finish(const Peer& peer) {
-  --stats_.active;
+  --counters_->stats.active;
   --ctx_.total_active;
-  if (track_sources_) sources_.remove(peer.source);
+  if (peer.counted) counters_->sources.remove(peer.source);
+  capacity_back();
+  if (ctx_.global().max_connections >= 0 && ctx_.capacity_freed) ctx_.capacity_freed();
+}
+
+void Service::capacity_back() {
   if (paused_) resume();
-  if (ctx_.global.max_connections >= 0 && ctx_.capacity_freed) ctx_.capacity_freed();
+  auto current = counters_->current.lock();
+  if (current && current.get() != this && current->paused_) current->resume();
 }
 
 bool Service::logs(int level) const { return level <= cfg_.log_level.value; }
@@ -319,8 +326,7 @@ void Service::log_end(const std::string& peer, const std::string& what, double s
 }
 
 void Service::serve_builtin(int fd, const Peer& peer) {
-  auto on_end = [this, alive = alive_, peer](StreamSession& s) {
-    if (!*alive) return;
+  auto on_end = [this, self = shared_from_this(), peer](StreamSession& s) {
     if (logs(log::kNotice))
       log_end(peer.text, std::string("status=") + s.reason() + " bytes_in=" + std::to_string(s.bytes_in()) +
                            " bytes_out=" + std::to_string(s.bytes_out()),
@@ -330,7 +336,7 @@ void Service::serve_builtin(int fd, const Peer& peer) {
   std::shared_ptr<StreamSession> s;
   try {
     s = std::make_shared<StreamSession>(ctx_, fd, builtin_->make_stream(), peer.text,
-                                        cfg_.timeout.value, std::move(on_end));
+                                        cfg_.timeout.value, std::move(on_end), this);
   } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
     slog(log::kErr, "service " + cfg_.name + ": cannot serve " + peer.text + ": " + e.what());
     ::close(fd);

@@ -1,24 +1,28 @@
 // SPDX-License-Identifier: MIT
-// Service: one configured service at run time. Wires its sockets to access
-// rules, limits, and either a built-in or a program:
+// Service: one configured service at run time. Wires the sockets it takes
+// from the SocketRegistry to access rules, limits, and either a built-in or
+// a program:
 //   accept -> access -> limits -> StreamSession | spawn (nowait)
 //   readable -> spawn with the socket itself, stop watching until exit (wait)
 //   readable -> DatagramPort (datagram built-ins)
+// A Service holds the configuration snapshot it was made from; its children
+// and sessions hold the Service, so a reload that replaces or removes it
+// leaves their end lines and counts right.
 #pragma once
 
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <sys/socket.h>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "conf/config.hpp"
 #include "core/context.hpp"
-#include "core/datagram_port.hpp"
 #include "core/limits.hpp"
-#include "net/listener.hpp"
+#include "core/socket_registry.hpp"
+#include "net/cidr.hpp"
 #include "proc/spawn_plan.hpp"
 
 namespace superd::core {
@@ -26,51 +30,67 @@ namespace superd::core {
 /// Counters for the SIGUSR1 status dump.
 struct ServiceStats {
   int active = 0;              ///< Connections (or wait-mode programs) being served now.
-  std::uint64_t served = 0;    ///< Connections handed to a built-in or program.
+  std::uint64_t served = 0;    ///< Connections handed to a built-in or program, datagrams answered.
   std::uint64_t refused = 0;   ///< Refused by access rules or limits.
   std::uint64_t failed = 0;    ///< Programs that could not be started.
 };
 
+/// A service's counts, kept by the Supervisor under the service's name, so
+/// the Service that replaces it on a reload continues them and connections
+/// of the old one still count against the limits.
+struct ServiceCounters {
+  ServiceStats stats;
+  std::weak_ptr<Service> current;  ///< The Service serving under this name now.
+  SourceCounter sources;  ///< Live connections per source (max_per_source, TCPCONNNUM).
+};
+
 /// One service's sockets and connections. Loop thread only.
-class Service {
+class Service : public std::enable_shared_from_this<Service> {
  public:
-  Service(Context& ctx, const conf::ServiceConfig& cfg, const Builtin* builtin);
+  Service(Context& ctx, std::shared_ptr<const conf::Config> snapshot, const conf::ServiceConfig& cfg,
+          const Builtin* builtin, std::shared_ptr<ServiceCounters> counters);
   ~Service();
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  /// Binds every endpoint. On failure nothing stays bound and `error` reads
-  /// "bind 127.0.0.1:7/tcp: Address already in use".
-  bool bind(std::string& error);
-  /// Starts watching the sockets.
-  void start();
-  /// Closes every socket (shutdown); live connections are not touched.
-  void stop();
+  /// Takes over `sockets` and starts watching them.
+  void start(SocketList sockets);
+  /// Stops watching its sockets, which stay open (the registry closes
+  /// them); live connections and programs are not touched.
+  void release();
   /// Re-arms sockets paused by a limit that may have room now.
   void resume();
-  /// Bound addresses, for the start-up log.
+  /// Bound addresses, for the log.
   std::vector<std::string> addresses() const;
   const conf::ServiceConfig& config() const { return cfg_; }
-  /// Counters for the status dump; `served` includes answered datagrams.
-  ServiceStats stats() const;
+  ServiceStats stats() const { return counters_->stats; }
+
+  /// A socket of this service is readable (dispatched through ListenSocket::owner).
+  void on_ready(ListenSocket& l);
+  /// Watches `l` again when nothing holds it back.
+  void arm(ListenSocket& l);
+  /// A wait-mode program on `l` exited; `fast` when it left input unread at once.
+  void after_wait_exit(ListenSocket& l, bool fast, int status);
 
  private:
-  struct Listener;
   struct Peer;
-  void arm(Listener& l);
-  void back_off(Listener& l, std::chrono::steady_clock::duration delay);
-  void on_ready(Listener& l);
-  void accept_some(Listener& l);
+  bool owns(const ListenSocket& l) const { return l.owner_tag == this; }
+  bool wait_mode(const ListenSocket& l) const;
+  void back_off(ListenSocket& l, std::chrono::steady_clock::duration delay);
+  void accept_some(ListenSocket& l);
   const char* check_limits(bool& pause);
-  Peer make_peer(const Listener& l, int fd, const sockaddr_storage& ss, socklen_t len);
-  void on_connection(int fd, const Peer& peer);
+  Peer make_peer(const ListenSocket& l, int fd, const sockaddr_storage& ss, socklen_t len);
+  void on_connection(int fd, Peer& peer);
   bool admit_datagram(const sockaddr_storage& from, socklen_t len);
   void refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
   void serve_program(int fd, const Peer& peer);
-  void run_waiting(Listener& l);
-  void begin(const Peer& peer);
+  void run_waiting(ListenSocket& l);
+  void begin(Peer& peer);
   void finish(const Peer& peer);
+  /// A connection or program ended: paused sockets (this service's, or its
+  /// successor's after a reload) may accept again.
+  void capacity_back();
   bool start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
                    std::function<void(int status, double started, pid_t pid)> on_exit);
   /// True when this service's messages at `level` are written.
@@ -79,21 +99,38 @@ class Service {
   void log_end(const std::string& peer, const std::string& what, double started, int level);
 
   Context& ctx_;
+  std::shared_ptr<const conf::Config> snapshot_;  ///< Keeps `cfg_` and `program_`'s strings alive.
   const conf::ServiceConfig& cfg_;
   const Builtin* builtin_;
+  std::shared_ptr<ServiceCounters> counters_;
   proc::ProgramTemplate program_;
-  std::vector<std::unique_ptr<Listener>> listeners_;
+  SocketList sockets_;
   TokenBucket bucket_;
-  SourceCounter sources_;
   /// Per-source counts cost a map entry per connection: kept only when
   /// max_per_source or a program's TCPCONNNUM needs them.
-  bool track_sources_ = cfg_.max_per_source >= 0 || !builtin_;
+  bool track_sources_;
   boost::asio::steady_timer rate_timer_;
   bool rate_waiting_ = false;
   bool paused_ = false;
   bool pause_logged_ = false;
-  ServiceStats stats_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool released_ = false;
 };
+
+/// One client, as access rules, limits and the child environment see it.
+struct Service::Peer {
+  std::string text;    ///< "1.2.3.4:5555" or "unix:pid=42,uid=0".
+  std::string source;  ///< What max_per_source counts: the IP, or "uid:N".
+  bool ip = false;
+  bool counted = false;  ///< Added to the per-source counts (removed at the end).
+  net::IpAddress addr;
+  std::uint16_t port = 0;
+  ucred cred{};
+  bool has_cred = false;
+};
+
+/// True when `fd` has input waiting now.
+bool readable_now(int fd);
+/// Fills `addr`/`port` from an IPv4 or IPv6 address (mapped IPv4 as IPv4).
+bool ip_of(const sockaddr_storage& ss, net::IpAddress& addr, std::uint16_t& port);
 
 }  // namespace superd::core

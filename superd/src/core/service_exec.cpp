@@ -9,7 +9,8 @@
 #include <algorithm>
 
 #include "core/child_set.hpp"
-#include "core/service_parts.hpp"
+#include "core/service.hpp"
+#include "net/endpoint.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace superd::core {
@@ -32,7 +33,7 @@ void Service::serve_program(int fd, const Peer& peer) {
       info.local_ip = laddr.str();
       info.local_port = std::to_string(lport);
     }
-    info.connnum = sources_.count(peer.source);
+    info.connnum = counters_->sources.count(peer.source);
   } else if (peer.has_cred) {
     info.has_cred = true;
     info.pid = peer.cred.pid;
@@ -75,13 +76,13 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
   err_wr.reset();
   const char* program = program_.argv[0];
   if (r.pid < 0) {
-    ++stats_.failed;
+    ++counters_->stats.failed;
     slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) + "; peer " +
                                 peer_text + " dropped");
     return false;
   }
   if (r.error) {
-    ++stats_.failed;
+    ++counters_->stats.failed;
     slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) +
                                 " (pid " + std::to_string(r.pid) + ", peer " + peer_text + ")");
   }
@@ -90,46 +91,55 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
                                log::kNotice);
   double t0 = now_seconds();
   pid_t pid = r.pid;
-  ctx_.children.add(pid, [cb = std::move(on_exit), t0, pid, alive = alive_](int status) {
-    if (*alive) cb(status, t0, pid);
+  // The callback holds the service: a reload that replaces or removes it
+  // still gets this program's end line and counts right.
+  ctx_.children.add(pid, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
+    cb(status, t0, pid);
   });
   return true;
 }
 
-void Service::run_waiting(Listener& l) {
+void Service::run_waiting(ListenSocket& l) {
   proc::PeerInfo info;
   info.proto = l.endpoint.unix_domain() ? "UNIX" : (l.endpoint.stream() ? "TCP" : "UDP");
   proc::SpawnPlan plan;
   plan.program = &program_;
   proc::build_env(program_, info, plan);
   l.child_running = true;
-  ++stats_.active;
-  ++stats_.served;
+  ++counters_->stats.active;
+  ++counters_->stats.served;
   int fd = l.desc.native_handle();
-  bool started = start_child(plan, l.address, fd, [this, &l, fd](int status, double t0, pid_t pid) {
-    l.child_running = false;
-    --stats_.active;
-    if (paused_) resume();
-    if (l.closed) return;  // shutting down: the descriptor is gone
-    log_end(l.address, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
+  auto sock = l.shared_from_this();
+  bool started = start_child(plan, l.address, fd, [this, sock, fd](int status, double t0, pid_t pid) {
+    sock->child_running = false;
+    --counters_->stats.active;
+    capacity_back();
+    if (sock->closed) return;  // shut down, or removed by a reload: the descriptor is gone
+    log_end(sock->address, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
             log::kNotice);
-    // A program that exits at once and leaves the input unread would be
-    // started again and again: back off, doubling up to a minute.
-    if (now_seconds() - t0 < kFastExit && readable_now(fd)) {
-      int delay = 1 << std::min(l.fast_exits++, 6);
-      slog(log::kWarning, "service " + cfg_.name + ": program exited (" +
-                                      describe_status(status) + ") without taking the input on " +
-                                      l.address + "; starting it again in " + std::to_string(delay) + "s");
-      return back_off(l, std::chrono::seconds(delay));
-    }
-    l.fast_exits = 0;
-    arm(l);
+    bool fast = now_seconds() - t0 < kFastExit && readable_now(fd);
+    // The socket may belong to another service by now (a reload).
+    if (auto owner = sock->owner.lock()) owner->after_wait_exit(*sock, fast, status);
   });
   if (!started) {
     l.child_running = false;
-    --stats_.active;
+    --counters_->stats.active;
     back_off(l, std::chrono::seconds(1));
   }
+}
+
+void Service::after_wait_exit(ListenSocket& l, bool fast, int status) {
+  // A program that exits at once and leaves the input unread would be
+  // started again and again: back off, doubling up to a minute.
+  if (fast) {
+    int delay = 1 << std::min(l.fast_exits++, 6);
+    slog(log::kWarning, "service " + cfg_.name + ": program exited (" + describe_status(status) +
+                            ") without taking the input on " + l.address + "; starting it again in " +
+                            std::to_string(delay) + "s");
+    return back_off(l, std::chrono::seconds(delay));
+  }
+  l.fast_exits = 0;
+  arm(l);
 }
 
 }  // namespace superd::core

@@ -18,7 +18,8 @@ constexpr int kRoundsPerWake = 8;
 }  // namespace
 
 StreamSession::StreamSession(Context& ctx, int fd, std::unique_ptr<StreamHandler> handler,
-                             std::string peer, double idle_timeout, OnEnd on_end)
+                             std::string peer, double idle_timeout, OnEnd on_end,
+                             const void* owner)
     : ctx_(ctx),
       sock_(ctx.io, fd),
       handler_(std::move(handler)),
@@ -26,7 +27,8 @@ StreamSession::StreamSession(Context& ctx, int fd, std::unique_ptr<StreamHandler
       timeout_(idle_timeout),
       started_(now_seconds()),
       last_activity_(started_),
-      on_end_(std::move(on_end)) {}
+      on_end_(std::move(on_end)),
+      owner_(owner) {}
 
 StreamSession::~StreamSession() = default;
 
@@ -160,17 +162,25 @@ void SessionSet::arm_sweep() {
   });
 }
 
-void SessionSet::finish_all() {
+void SessionSet::finish_all(const void* owner) {
   std::vector<std::shared_ptr<StreamSession>> all;
-  for (const auto& [p, s] : sessions_) all.push_back(s);
+  for (const auto& [p, s] : sessions_)
+    if (!owner || s->owner() == owner) all.push_back(s);
   for (const auto& s : all) s->finish();
 }
 
-void SessionSet::abort_all() {
+void SessionSet::abort_all(const void* owner) {
   std::vector<std::shared_ptr<StreamSession>> all;
-  for (const auto& [p, s] : sessions_) all.push_back(s);
+  for (const auto& [p, s] : sessions_)
+    if (!owner || s->owner() == owner) all.push_back(s);
   for (const auto& s : all) s->abort("shutdown");
-  sweep_.cancel();
+  if (!owner) sweep_.cancel();
+}
+
+std::size_t SessionSet::count(const void* owner) const {
+  std::size_t n = 0;
+  for (const auto& [p, s] : sessions_) n += s->owner() == owner ? 1 : 0;
+  return n;
 }
 
 }  // namespace superd::core

@@ -27,8 +27,9 @@ constexpr std::size_t kLowWater = 16 * 1024;
 class StreamSession : public Stream, public std::enable_shared_from_this<StreamSession> {
  public:
   using OnEnd = std::function<void(StreamSession&)>;
+  /// `owner` tags the session with the service that serves it (SessionSet::finish_owned).
   StreamSession(Context& ctx, int fd, std::unique_ptr<StreamHandler> handler, std::string peer,
-                double idle_timeout, OnEnd on_end);
+                double idle_timeout, OnEnd on_end, const void* owner = nullptr);
   ~StreamSession() override;
   StreamSession(const StreamSession&) = delete;
   StreamSession& operator=(const StreamSession&) = delete;
@@ -47,6 +48,7 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
   std::size_t bytes_in() const { return bytes_in_; }
   std::size_t bytes_out() const { return bytes_out_; }
   double started() const { return started_; }
+  const void* owner() const { return owner_; }
 
   // Stream
   void write(std::string_view bytes) override;
@@ -72,6 +74,7 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
   const char* reason_ = "closed";
   bool reading_ = false, writing_ = false, closing_ = false, ended_ = false;
   OnEnd on_end_;
+  const void* owner_;
 };
 
 /// Owns every live StreamSession; closes idle ones and stops them all on shutdown.
@@ -80,11 +83,15 @@ class SessionSet {
   explicit SessionSet(boost::asio::io_context& io);
   void add(const std::shared_ptr<StreamSession>& s);
   void remove(StreamSession* s);
-  /// Asks every session to finish (flush, then close).
-  void finish_all();
-  /// Closes every session at once.
-  void abort_all();
+  /// Asks every session to finish (flush, then close); only `owner`'s when set.
+  void finish_all(const void* owner = nullptr);
+  /// Closes every session at once; only `owner`'s when set.
+  void abort_all(const void* owner = nullptr);
+  /// Live sessions of `owner`.
+  std::size_t count(const void* owner) const;
   std::size_t size() const { return sessions_.size(); }
+  /// Forgets every session without ending it (destruction).
+  void clear() { sessions_.clear(); }
 
  private:
   void arm_sweep();

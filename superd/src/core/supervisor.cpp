@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <chrono>
 
 #include "sys/sd_notify.hpp"
@@ -16,30 +17,18 @@ namespace {
 constexpr auto kShutdownPoll = std::chrono::milliseconds(20);
 constexpr double kReapGrace = 2.0;  // seconds to collect children after SIGKILL
 
-std::string join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
-  return out;
-}
-
-std::string where(const conf::Config& c, const std::string& service) {
-  auto sec = c.shown.find(service);
-  if (sec == c.shown.end()) return "service " + service;
-  auto port = sec->second.find("port");
-  if (port == sec->second.end()) return "service " + service;
-  const conf::Origin& o = port->second.origin;
-  return "service " + service + ", " + o.place() + (o.line ? ":" + std::to_string(o.line) : "");
-}
 }  // namespace
 
-Supervisor::Supervisor(const conf::Config& config, const std::map<std::string, Builtin>& builtins,
-                       log::Logger& log)
-    : config_(config),
-      builtins_(builtins),
+Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logger& log,
+                       Loader loader, LogSetup log_setup)
+    : builtins_(builtins),
       log_(log),
+      loader_(std::move(loader)),
+      log_setup_(std::move(log_setup)),
       children_(io_, log),
       sessions_(io_),
-      ctx_{io_, log, config.global, children_, sessions_, spawner_},
+      ctx_{io_, log, children_, sessions_, spawner_},
+      registry_(io_, system_v6only_default()),
       signals_(io_),
       shutdown_timer_(io_),
       shutdown_poll_(io_) {
@@ -54,37 +43,31 @@ Supervisor::Supervisor(const conf::Config& config, const std::map<std::string, B
 }
 
 Supervisor::~Supervisor() {
+  // Services live on in their children's and sessions' callbacks: drop
+  // those first, while everything they refer to still exists.
+  for (auto& s : services_) s->release();
   services_.clear();
+  children_.clear();
+  sessions_.clear();
+  registry_.close_all();
   if (ctx_.null_fd >= 0) ::close(ctx_.null_fd);
 }
 
-bool Supervisor::bind(std::string& error) {
-  for (const conf::ServiceConfig& cfg : config_.services) {
-    if (cfg.disabled) continue;
-    const Builtin* builtin = nullptr;
-    if (!cfg.builtin.empty()) builtin = &builtins_.at(cfg.builtin);
-    auto s = std::make_unique<Service>(ctx_, cfg, builtin);
-    if (!s->bind(error)) {
-      error += " (" + where(config_, cfg.name) + ")";
-      services_.clear();
-      return false;
-    }
-    services_.push_back(std::move(s));
+bool Supervisor::start(std::shared_ptr<const conf::Config> config, std::string& error) {
+  registry_.adopt_inherited(log_);
+  if (!apply(std::move(config), error, true)) {
+    registry_.close_unclaimed(log_);
+    return false;
   }
+  registry_.close_unclaimed(log_);
   return true;
 }
 
 int Supervisor::run() {
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1}) signals_.add(sig);
   wait_signals();
-  for (auto& s : services_) {
-    const conf::ServiceConfig& c = s->config();
-    std::string what = c.builtin.empty() ? "exec " + c.exec.words[0] : "builtin " + c.builtin;
-    log_.log(log::kNotice, "service " + c.name + ": " + what + " on " + join(s->addresses()));
-    s->start();
-  }
   if (services_.empty()) log_.log(log::kWarning, "no service is enabled; waiting for a signal");
-  sys::sd_notify("READY=1");
+  sys::sd_notify("READY=1\n" + status_line());
   // A handler that throws (exhausted memory, say) costs that one event, not
   // the supervisor: Asio lets run() continue after an exception.
   for (;;) {
@@ -111,12 +94,18 @@ void Supervisor::on_signal(int sig) {
       for (const std::string& line : status()) log_.write(log::kNotice, line);
       return;
     case SIGHUP:
-      log_.log(log::kWarning, "SIGHUP: reloading the configuration is not supported yet; ignored");
+      // A burst of SIGHUPs makes one reload: they are merged until it runs.
+      if (reload_queued_) return;
+      reload_queued_ = true;
+      boost::asio::post(io_, [this] {
+        reload_queued_ = false;
+        reload();
+      });
       return;
     case SIGQUIT:
       return begin_shutdown(true);
     default:
-      return begin_shutdown(config_.global.stop_children);
+      return begin_shutdown(config_->global.stop_children);
   }
 }
 
@@ -145,9 +134,10 @@ void Supervisor::begin_shutdown(bool stop_children) {
   log_.log(log::kNotice, "stopping: closing " + std::to_string(services_.size()) +
                              " service(s), finishing " + std::to_string(sessions_.size()) +
                              " connection(s)");
-  for (auto& s : services_) s->stop();
+  for (auto& s : services_) s->release();
+  registry_.close_all();
   sessions_.finish_all();
-  shutdown_deadline_ = now_seconds() + config_.global.shutdown_timeout.value;
+  shutdown_deadline_ = now_seconds() + config_->global.shutdown_timeout.value;
   check_shutdown_done();
 }
 

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Supervisor: owns the event loop, the signals, the services, the live
-// built-in sessions and the children, and applies a Config to them. It
-// orchestrates; parsing, binding and spawning live elsewhere.
+// Supervisor: owns the event loop, the signals, the socket registry, the
+// services, the live built-in sessions and the children, and applies a
+// Config to them: at start, and again on each reload through a ReloadPlan.
+// It orchestrates; parsing, binding and spawning live elsewhere.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -15,50 +17,73 @@
 #include "conf/config.hpp"
 #include "core/child_set.hpp"
 #include "core/context.hpp"
+#include "core/reload_plan.hpp"
 #include "core/service.hpp"
+#include "core/socket_registry.hpp"
 #include "core/stream_session.hpp"
 #include "log/log.hpp"
 #include "proc/spawn.hpp"
 #include "superd/builtin.hpp"
+#include "superd/diagnostic.hpp"
 
 namespace superd::core {
 
-/// Runs one configuration until a stop signal. Loop thread only.
+/// Runs a configuration, reloads it on SIGHUP, until a stop signal. Loop thread only.
 class Supervisor {
  public:
-  Supervisor(const conf::Config& config, const std::map<std::string, Builtin>& builtins,
-             log::Logger& log);
+  /// Loads the configuration afresh for a reload: null, with every problem
+  /// in `diags`, when it is invalid; notes may be added to `diags` either way.
+  using Loader = std::function<std::shared_ptr<const conf::Config>(std::vector<Diagnostic>& diags)>;
+  /// Applies a configuration's log settings (reopening a log file); false
+  /// with `error` when the log cannot be opened.
+  using LogSetup = std::function<bool(const conf::Config& config, std::string& error)>;
+
+  Supervisor(const std::map<std::string, Builtin>& builtins, log::Logger& log, Loader loader,
+             LogSetup log_setup);
   ~Supervisor();
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
 
-  /// Binds every enabled service's endpoints; on the first failure closes
-  /// everything and returns false with `error` naming endpoint and service.
-  bool bind(std::string& error);
+  /// Takes sockets passed by systemd, then binds every other endpoint of the
+  /// enabled services. On failure nothing stays bound and `error` names the
+  /// endpoint and the service.
+  bool start(std::shared_ptr<const conf::Config> config, std::string& error);
   /// Serves until SIGTERM, SIGINT or SIGQUIT; returns an exit code.
   int run();
+  /// Loads the configuration again and applies it, all or nothing (SIGHUP).
+  /// Returns false, with the reasons logged, when nothing changed.
+  bool reload();
   /// One line per service: active, served, refused, failed (SIGUSR1).
   std::vector<std::string> status() const;
 
  private:
+  bool apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial);
+  void retire(const std::shared_ptr<Service>& removed);
+  void log_plan(const ReloadPlan& plan);
+  std::string status_line() const;
   void wait_signals();
   void on_signal(int sig);
   void begin_shutdown(bool stop_children);
   void check_shutdown_done();
   void end_shutdown();
 
-  const conf::Config& config_;
   const std::map<std::string, Builtin>& builtins_;
   boost::asio::io_context io_{1};
   log::Logger& log_;
+  Loader loader_;
+  LogSetup log_setup_;
   ChildSet children_;
   SessionSet sessions_;
   proc::Spawner spawner_;
   Context ctx_;
-  std::vector<std::unique_ptr<Service>> services_;
+  SocketRegistry registry_;
+  std::shared_ptr<const conf::Config> config_;
+  std::vector<std::shared_ptr<Service>> services_;  ///< Enabled services, in configuration order.
+  std::map<std::string, std::shared_ptr<ServiceCounters>> counters_;  ///< By service name.
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_timer_, shutdown_poll_;
   double shutdown_deadline_ = 0;
+  bool reload_queued_ = false;
   bool stopping_children_ = false;
   bool killed_children_ = false;
 };

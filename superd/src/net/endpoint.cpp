@@ -103,6 +103,31 @@ std::string Endpoint::str() const {
   return h + ":" + std::to_string(port) + (transport == Transport::Tcp ? "/tcp" : "/udp");
 }
 
+std::string endpoint_identity(const Endpoint& e, bool v6only_default) {
+  switch (e.transport) {
+    case Transport::UnixStream: return "unix " + e.host;
+    case Transport::UnixDgram: return "unix-dgram " + e.host;
+    default: break;
+  }
+  std::string kind = e.transport == Transport::Tcp ? "tcp " : "udp ";
+  std::string port = ":" + std::to_string(e.port);
+  if (e.host == "*") return kind + "[::]" + port;
+  char text[INET6_ADDRSTRLEN];
+  in_addr a4;
+  if (inet_pton(AF_INET, e.host.c_str(), &a4) == 1 && inet_ntop(AF_INET, &a4, text, sizeof text))
+    return kind + text + port;
+  in6_addr a6;
+  if (inet_pton(AF_INET6, e.host.c_str(), &a6) == 1 && inet_ntop(AF_INET6, &a6, text, sizeof text)) {
+    std::string id = kind + "[" + text + "]" + port;
+    // "::" binds a dual-stack socket unless the system says IPv6-only.
+    if (IN6_IS_ADDR_UNSPECIFIED(&a6) && v6only_default) id += " v6only";
+    return id;
+  }
+  std::string host = e.host;
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return kind + host + port;
+}
+
 bool parse_endpoint(std::string_view text, std::string_view default_host,
                     std::string_view default_proto, Endpoint& out, std::string& error) {
   while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);

@@ -34,6 +34,16 @@ struct Endpoint {
   friend bool operator!=(const Endpoint& a, const Endpoint& b) { return !(a == b); }
 };
 
+/// The socket an endpoint really is, for matching endpoints across a reload
+/// and sockets passed by systemd: "tcp [::]:7" for both "*:7" and "[::]:7"
+/// (one dual-stack socket), "tcp 0.0.0.0:7", "udp 127.0.0.1:53",
+/// "unix /run/x", "unix-dgram /run/x". IP literals are normalised
+/// ("::ffff:1.2.3.4" stays IPv6, "0:0::1" becomes "::1"); a host name is kept
+/// as written, lower-cased. `v6only_default` is the system's
+/// net.ipv6.bindv6only: when set, "[::]:7" is an IPv6-only socket and differs
+/// from "*:7".
+std::string endpoint_identity(const Endpoint& e, bool v6only_default = false);
+
 /// Parses `text`; a missing host or protocol comes from `default_host` / `default_proto`
 /// (the `host` and `proto` keys). On failure returns false and sets `error`
 /// to a message naming what would be valid.

@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+#include "core/reload_plan.hpp"
+
+#include <map>
+
+namespace superd::core {
+
+namespace {
+
+using Sockets = std::map<std::string, SocketPlan>;
+
+Sockets sockets_of(const conf::Config& c, bool v6only_default) {
+  Sockets out;
+  for (const conf::ServiceConfig& s : c.services) {
+    if (s.disabled) continue;
+    for (const net::Endpoint& e : s.endpoints) {
+      std::string id = net::endpoint_identity(e, v6only_default);
+      out.emplace(id, SocketPlan{id, e, listen_options(s), s.name});
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> option_changes(const net::ListenOptions& a, const net::ListenOptions& b,
+                                        bool unix_domain) {
+  std::vector<std::string> what;
+  if (a.backlog != b.backlog) what.push_back("listen");
+  if (!unix_domain) return what;
+  if (a.mode != b.mode) what.push_back("socket_mode");
+  if (a.uid != b.uid) what.push_back("socket_owner");
+  if (a.gid != b.gid) what.push_back("socket_group");
+  return what;
+}
+
+const conf::ServiceConfig* enabled(const conf::Config& c, const std::string& name) {
+  for (const conf::ServiceConfig& s : c.services)
+    if (s.name == name) return s.disabled ? nullptr : &s;
+  return nullptr;
+}
+
+// Keys whose effective text differs, in schema order of the listing; the
+// resolved identity counts too (a user whose uid changed in the passwd file).
+std::vector<std::string> changed_keys(const conf::Config& before, const conf::Config& after,
+                                      const conf::ServiceConfig& a, const conf::ServiceConfig& b) {
+  std::vector<std::string> keys;
+  static const std::map<std::string, conf::ShownValue> kNone;
+  auto sa = before.shown.find(a.name), sb = after.shown.find(b.name);
+  const auto& ka = sa == before.shown.end() ? kNone : sa->second;
+  const auto& kb = sb == after.shown.end() ? kNone : sb->second;
+  for (const auto& [key, value] : kb) {
+    auto it = ka.find(key);
+    if (it == ka.end() || it->second.texts != value.texts) keys.push_back(key);
+  }
+  for (const auto& [key, value] : ka)
+    if (!kb.count(key)) keys.push_back(key);
+  const conf::Identity &ia = a.identity, &ib = b.identity;
+  bool ids_differ = ia.set != ib.set || ia.uid != ib.uid || ia.gid != ib.gid || ia.groups != ib.groups ||
+                    a.socket_uid != b.socket_uid || a.socket_gid != b.socket_gid;
+  if (ids_differ && keys.empty()) keys.push_back("user");
+  return keys;
+}
+
+}  // namespace
+
+net::ListenOptions listen_options(const conf::ServiceConfig& s) {
+  return net::ListenOptions{s.listen.value, s.socket_mode.value, s.socket_uid, s.socket_gid};
+}
+
+ReloadPlan plan_reload(const conf::Config& before, const conf::Config& after, bool v6only_default) {
+  ReloadPlan plan;
+  Sockets old_sockets = sockets_of(before, v6only_default);
+  Sockets new_sockets = sockets_of(after, v6only_default);
+  for (const auto& [id, wanted] : new_sockets) {
+    auto it = old_sockets.find(id);
+    if (it == old_sockets.end()) {
+      plan.bind.push_back(wanted);
+      continue;
+    }
+    plan.keep.push_back(wanted);
+    auto what = option_changes(it->second.options, wanted.options, wanted.endpoint.unix_domain());
+    if (!what.empty()) plan.reconfigure.push_back(OptionChange{wanted, it->second.options, what});
+  }
+  for (const auto& [id, old] : old_sockets)
+    if (!new_sockets.count(id)) plan.close.push_back(old);
+  for (const conf::ServiceConfig& s : after.services) {
+    if (s.disabled) continue;
+    const conf::ServiceConfig* old = enabled(before, s.name);
+    if (!old) {
+      plan.added.push_back(s.name);
+      continue;
+    }
+    auto keys = changed_keys(before, after, *old, s);
+    if (keys.empty()) plan.unchanged.push_back(s.name);
+    else plan.changed.emplace_back(s.name, std::move(keys));
+  }
+  for (const conf::ServiceConfig& s : before.services)
+    if (!s.disabled && !enabled(after, s.name)) plan.removed.push_back(s.name);
+  return plan;
+}
+
+}  // namespace superd::core

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+#include "core/socket_registry.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "sys/errno_error.hpp"
+
+namespace superd::core {
+
+namespace {
+constexpr int kListenFdsStart = 3;  // sd_listen_fds(3): passed sockets start at fd 3
+}  // namespace
+
+ListenSocket::ListenSocket(boost::asio::io_context& io, int fd, net::Endpoint e, std::string addr,
+                           bool created)
+    : endpoint(std::move(e)), address(std::move(addr)), desc(io, fd), created_file(created),
+      backoff(io) {}
+
+ListenSocket::~ListenSocket() { close(); }
+
+void ListenSocket::close() {
+  if (closed) return;
+  closed = true;
+  port.reset();
+  backoff.cancel();
+  boost::system::error_code ignored;
+  desc.close(ignored);
+  if (created_file) net::unlink_socket_file(endpoint);
+}
+
+bool system_v6only_default() {
+  std::ifstream f("/proc/sys/net/ipv6/bindv6only");
+  int v = 0;
+  return (f >> v) && v != 0;
+}
+
+std::string socket_identity(int fd, bool v6only_default) {
+  int type = 0;
+  socklen_t tlen = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0) return "";
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "";
+  bool stream = type == SOCK_STREAM;
+  if (ss.ss_family == AF_UNIX) {
+    auto& un = reinterpret_cast<sockaddr_un&>(ss);
+    if (len <= offsetof(sockaddr_un, sun_path) || un.sun_path[0] == '\0') return "";
+    return std::string(stream ? "unix " : "unix-dgram ") + un.sun_path;
+  }
+  char text[INET6_ADDRSTRLEN];
+  std::string kind = stream ? "tcp " : "udp ";
+  if (ss.ss_family == AF_INET) {
+    auto& a = reinterpret_cast<sockaddr_in&>(ss);
+    inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
+    return kind + text + ":" + std::to_string(ntohs(a.sin_port));
+  }
+  if (ss.ss_family != AF_INET6) return "";
+  auto& a = reinterpret_cast<sockaddr_in6&>(ss);
+  inet_ntop(AF_INET6, &a.sin6_addr, text, sizeof text);
+  std::string id = kind + "[" + text + "]:" + std::to_string(ntohs(a.sin6_port));
+  if (IN6_IS_ADDR_UNSPECIFIED(&a.sin6_addr)) {
+    int v6only = 0;
+    socklen_t vlen = sizeof v6only;
+    ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &vlen);
+    // net::endpoint_identity() marks "[::]" IPv6-only only when the system
+    // default is; an IPv6-only socket elsewhere matches no endpoint.
+    if (v6only) id += v6only_default ? " v6only" : " v6only-explicit";
+  }
+  return id;
+}
+
+int SocketRegistry::adopt_inherited(log::Logger& log) {
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* fds = std::getenv("LISTEN_FDS");
+  int n = fds ? std::atoi(fds) : 0;
+  bool ours = pid && std::atol(pid) == static_cast<long>(::getpid());
+  // Programs superd starts must not believe the sockets are theirs.
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+  if (!ours || n <= 0) return 0;
+  int taken = 0;
+  for (int fd = kListenFdsStart; fd < kListenFdsStart + n; ++fd) {
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    std::string id = socket_identity(fd, v6only_default_);
+    if (id.empty() || inherited_.count(id)) {
+      log.log(log::kWarning, "inherited descriptor " + std::to_string(fd) +
+                                 " is not a bound socket superd can use; closed");
+      ::close(fd);
+      continue;
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    inherited_.emplace(id, fd);
+    log.log(log::kInfo, "inherited socket " + id + " (fd " + std::to_string(fd) + ")");
+    ++taken;
+  }
+  return taken;
+}
+
+void SocketRegistry::close_unclaimed(log::Logger& log) {
+  for (const auto& [id, fd] : inherited_) {
+    log.log(log::kWarning, "inherited socket " + id + " (fd " + std::to_string(fd) +
+                               ") matches no endpoint; closed");
+    ::close(fd);
+  }
+  inherited_.clear();
+}
+
+bool SocketRegistry::open(const SocketPlan& plan, SocketList& out, std::string& error) {
+  auto it = inherited_.find(plan.identity);
+  if (it != inherited_.end()) {
+    out.push_back(std::make_shared<ListenSocket>(io_, it->second, plan.endpoint,
+                                                 plan.endpoint.str() + " (inherited)", false));
+    inherited_.erase(it);
+    return true;
+  }
+  std::vector<net::BoundSocket> bound;
+  if (!net::bind_endpoint(plan.endpoint, plan.options, bound, error)) return false;
+  for (net::BoundSocket& b : bound)
+    out.push_back(std::make_shared<ListenSocket>(io_, b.fd.release(), b.endpoint, b.address,
+                                                 b.endpoint.unix_domain()));
+  return true;
+}
+
+bool SocketRegistry::prepare(const std::vector<SocketPlan>& plans, std::string& error,
+                             const SocketPlan*& failed) {
+  staged_.clear();
+  for (const SocketPlan& p : plans) {
+    SocketList list;
+    if (!open(p, list, error)) {
+      failed = &p;
+      rollback();
+      return false;
+    }
+    staged_.emplace(p.identity, std::move(list));
+  }
+  return true;
+}
+
+void SocketRegistry::commit() {
+  for (auto& [id, list] : staged_) sockets_[id] = std::move(list);
+  staged_.clear();
+}
+
+void SocketRegistry::rollback() { staged_.clear(); }
+
+bool SocketRegistry::reconfigure(const OptionChange& c, std::string& error) {
+  auto it = sockets_.find(c.socket.identity);
+  if (it == sockets_.end()) return true;
+  const net::ListenOptions& o = c.socket.options;
+  const net::Endpoint& e = c.socket.endpoint;
+  for (const auto& s : it->second) {
+    int fd = s->desc.native_handle();
+    // listen() on a listening socket only changes its backlog; the queue stays.
+    if (e.stream() && o.backlog != c.previous.backlog &&
+        ::listen(fd, o.backlog > 0 ? o.backlog : SOMAXCONN) != 0)
+      return error = sys::describe_errno("listen", s->address, errno), false;
+  }
+  if (!e.unix_domain()) return true;
+  if (o.mode != c.previous.mode && o.mode >= 0 && ::chmod(e.host.c_str(), static_cast<mode_t>(o.mode)) != 0)
+    return error = sys::describe_errno("chmod", e.host, errno), false;
+  if ((o.uid != c.previous.uid || o.gid != c.previous.gid) && ::chown(e.host.c_str(), o.uid, o.gid) != 0)
+    return error = sys::describe_errno("chown", e.host, errno), false;
+  return true;
+}
+
+void SocketRegistry::close(const std::string& identity) {
+  auto it = sockets_.find(identity);
+  if (it == sockets_.end()) return;
+  for (const auto& s : it->second) s->close();
+  sockets_.erase(it);
+}
+
+void SocketRegistry::close_all() {
+  for (auto& [id, list] : sockets_)
+    for (const auto& s : list) s->close();
+  sockets_.clear();
+  staged_.clear();
+}
+
+SocketList SocketRegistry::sockets(const net::Endpoint& e) const {
+  auto it = sockets_.find(net::endpoint_identity(e, v6only_default_));
+  return it == sockets_.end() ? SocketList{} : it->second;
+}
+
+}  // namespace superd::core
