@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The command line as a user meets it: --check, --print-config and the
 // layers, --help, --version, usage errors and their exit codes.
+#include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
+#include <filesystem>
 
 #include "harness.hpp"
 
@@ -54,6 +57,45 @@ BOOST_AUTO_TEST_CASE(missing_conf_file_is_an_error) {
   RunResult r = run({kBin, "--check", "-c", "/nonexistent/superd.conf"});
   BOOST_TEST(r.status == 1);
   BOOST_TEST(contains(r.err, "cannot read '/nonexistent/superd.conf': No such file or directory"), r.err);
+}
+
+// Each is refused at once, whether checked or started: nothing is read from
+// a device, and a FIFO with no writer never blocks superd.
+BOOST_AUTO_TEST_CASE(conf_file_that_is_not_a_regular_file_is_an_error) {
+  TempDir dir;
+  std::string fifo = dir.path() + "/conf.fifo";
+  BOOST_REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {dir.path(), "a directory"}, {"/dev/zero", "a character device"}, {fifo, "a FIFO"}};
+  for (const auto& [path, kind] : cases) {
+    for (const char* check : {"--check", "--log_level=2"}) {
+      RunResult r = run({kBin, check, "-c", path}, "", 5);
+      BOOST_TEST(r.status == 1, path << " " << check);
+      BOOST_TEST(contains(r.err, "superd: cannot read '" + path + "': " + kind + ", not a regular file"),
+                 r.err);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(include_of_a_directory_names_the_including_line) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.path() + "/conf.d");
+  std::string conf = dir.write("superd.conf", "log_level = 1\ninclude = conf.d\n");
+  RunResult r = run({kBin, "--check", "-c", conf}, "", 5);
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(contains(r.err, "superd: " + conf + ":2: cannot read '" + dir.path() +
+                                 "/conf.d': a directory, not a regular file"),
+             r.err);
+}
+
+BOOST_AUTO_TEST_CASE(conf_file_over_16_mib_is_an_error) {
+  TempDir dir;
+  std::string big = dir.write("big.conf", "");
+  std::filesystem::resize_file(big, 17 * 1024 * 1024);  // sparse
+  RunResult r = run({kBin, "--check", "-c", big}, "", 5);
+  BOOST_TEST(r.status == 1);
+  BOOST_TEST(contains(r.err, "cannot read '" + big + "': 17825792 bytes, more than the 16 MiB allowed"),
+             r.err);
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_exit_100_with_a_hint) {

@@ -41,13 +41,17 @@ po::options_description key_options() {
     if (flags == "conf_file") flags += ",c";
     std::string doc = k.doc;
     if (*k.def) doc += std::string(" [") + k.def + "]";
-    po::typed_value<std::string>* v = po::value<std::string>()->value_name(k.target.type);
-    if (is_bool_key(&k)) v->implicit_value("yes");
+    // Each value semantic is made for the one option that owns it; one made
+    // and not handed over would leak.
+    const po::value_semantic* v;
     if (k.repeat) {
-      d.add_options()(flags.c_str(), po::value<std::vector<std::string>>()->composing()->value_name(k.target.type), doc.c_str());
+      v = po::value<std::vector<std::string>>()->composing()->value_name(k.target.type);
     } else {
-      d.add_options()(flags.c_str(), v, doc.c_str());
+      po::typed_value<std::string>* one = po::value<std::string>()->value_name(k.target.type);
+      if (is_bool_key(&k)) one->implicit_value("yes");
+      v = one;
     }
+    d.add_options()(flags.c_str(), v, doc.c_str());
   }
   return d;
 }

@@ -3,20 +3,26 @@
 // reader feeds it one line at a time and counts them; it strips each line's
 // leading blanks first, so inih never treats an indented line as the
 // continuation of the previous value.
+//
+// Files are read without ever blocking, since a reload reads them again inside
+// the event loop: only regular files of at most kMaxConfFileSize bytes.
 #include "conf/ini_source.hpp"
 
+#include <fcntl.h>
 #include <glob.h>
 #include <ini.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
+
+#include "sys/unique_fd.hpp"
 
 namespace superd::conf {
 
@@ -182,6 +188,48 @@ void parse_text(ReadContext& ctx, std::string_view text, const std::string& name
   }
 }
 
+// Why a file that is not a regular file is refused: "a directory, not a regular file".
+std::string not_regular(mode_t mode) {
+  const char* kind = S_ISDIR(mode)    ? "a directory"
+                     : S_ISFIFO(mode) ? "a FIFO"
+                     : S_ISCHR(mode)  ? "a character device"
+                     : S_ISBLK(mode)  ? "a block device"
+                     : S_ISSOCK(mode) ? "a socket"
+                                      : "a special file";
+  return std::string(kind) + ", not a regular file";
+}
+
+// "more than the 16 MiB allowed".
+std::string over_cap() {
+  return "more than the " + std::to_string(kMaxConfFileSize / (1024 * 1024)) + " MiB allowed";
+}
+
+// Reads the regular file at `path` whole into `text`; returns why it cannot, or "".
+// A FIFO, device or directory is refused rather than read, and so is a file
+// over the cap, even one that grows past it while being read.
+std::string read_regular_file(const std::string& path, std::string& text) {
+  struct stat st;
+  // Looking by name first refuses a device without the side effects of opening it;
+  // the descriptor is checked again below, as the file may be replaced in between.
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return not_regular(st.st_mode);
+  sys::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (!fd || ::fstat(fd.get(), &st) != 0) return std::strerror(errno);
+  if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode);
+  if (static_cast<unsigned long long>(st.st_size) > kMaxConfFileSize)
+    return std::to_string(st.st_size) + " bytes, " + over_cap();
+  text.clear();
+  text.reserve(static_cast<std::size_t>(st.st_size));
+  char buf[16 * 1024];
+  for (;;) {
+    ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return std::strerror(errno);
+    if (n == 0) return {};
+    if (text.size() + static_cast<std::size_t>(n) > kMaxConfFileSize) return over_cap();
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
 void read_path(ReadContext& ctx, const std::string& path, const Origin* from) {
   char real[PATH_MAX];
   std::string canon = realpath(path.c_str(), real) ? real : path;
@@ -197,16 +245,14 @@ void read_path(ReadContext& ctx, const std::string& path, const Origin* from) {
              "includes nested deeper than " + std::to_string(kMaxIncludeDepth));
     return;
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string text;
+  if (std::string why = read_regular_file(path, text); !why.empty()) {
     error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
-             "cannot read '" + path + "': " + std::strerror(errno));
+             "cannot read '" + path + "': " + why);
     return;
   }
-  std::ostringstream buf;
-  buf << in.rdbuf();
   ctx.stack.push_back(canon);
-  parse_text(ctx, buf.str(), path);
+  parse_text(ctx, text, path);
   ctx.stack.pop_back();
 }
 

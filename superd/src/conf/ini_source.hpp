@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The conf file reader: INI syntax through inih, plus superd's own rules
 // (line numbers on every setting, `include` globs, no continuation lines,
-// lines up to 64 KiB, section names checked).
+// lines up to 64 KiB, section names checked, regular files up to 16 MiB).
 #pragma once
 
 #include <string>
@@ -16,7 +16,11 @@ namespace superd::conf {
 /// The longest line a conf file may have, in bytes (without the newline).
 constexpr std::size_t kMaxLineLength = 64 * 1024;
 
+/// The largest conf file read, in bytes; each included file may be as large.
+constexpr std::size_t kMaxConfFileSize = 16 * 1024 * 1024;
+
 /// Reads the conf file at `path` and the files it includes, appending its settings.
+/// Only regular files are read, never blocking; anything else is an error.
 void read_conf_file(const std::string& path, Settings& out, std::vector<Diagnostic>& diags);
 
 /// Parses conf text held in memory as if read from a file named `name`;
