@@ -1,12 +1,14 @@
 #!/bin/sh
 # ./do run    install what is missing, build, run superd in the foreground
 #             (embedded default configuration unless a conf file exists)
-# ./do test   install what is missing (build and test tools), build, run ctest
+# ./do test   install what is missing (build and test tools), build, run ctest;
+#             then the same with AddressSanitizer and UBSan in build-asan
 # ./do build  install the build dependencies and build only
 # Runs as root on Debian 12 (apt-get); as another user it uses sudo when needed.
 set -eu
 cd "$(dirname "$0")"
 BUILD=${BUILD_DIR:-build}
+ASAN_BUILD=$BUILD-asan
 BUILD_PKGS="g++ cmake make pkg-config libboost-dev libboost-program-options-dev libboost-test-dev libinih-dev netbase"
 # Real programs the integration tests drive: clients, in.tftpd, sshd -i, git daemon,
 # systemd-socket-activate.
@@ -30,6 +32,16 @@ build() {
   cmake --build "$BUILD" -j "$(nproc)"
 }
 
+# Every target built with -fsanitize=address,undefined; the static runtime
+# does not mix with ASan's. -O1 -g1 (line tables for the reports) is what ASan
+# recommends, and compiles in about 60% of the time of -O2 -g.
+build_sanitized() {
+  cmake -S . -B "$ASAN_BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
+    -DSUPERD_SANITIZE=ON -DSUPERD_STATIC_RUNTIME=OFF >/dev/null
+  cmake --build "$ASAN_BUILD" -j "$(nproc)"
+}
+
 case "${1:-}" in
   run)
     install_missing $BUILD_PKGS
@@ -40,14 +52,16 @@ case "${1:-}" in
   test)
     install_missing $BUILD_PKGS $TEST_PKGS
     build
-    cd "$BUILD" && exec ctest --output-on-failure -j "$(nproc)"
+    (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)")
+    build_sanitized
+    cd "$ASAN_BUILD" && UBSAN_OPTIONS=print_stacktrace=1 exec ctest --output-on-failure -j "$(nproc)"
     ;;
   build)
     install_missing $BUILD_PKGS
     build
     ;;
   *)
-    sed -n '2,6p' "$0" | sed 's/^# //'
+    sed -n '2,7p' "$0" | sed 's/^# //'
     exit 100
     ;;
 esac

@@ -12,6 +12,22 @@
 
 namespace superd::test {
 
+/// How much more memory superd may grow by in this build. AddressSanitizer (a
+/// SUPERD_SANITIZE build, where superd and the tests are built alike) pads
+/// every block with redzones and holds freed blocks back in quarantine.
+#if defined(__SANITIZE_ADDRESS__)
+#define SUPERD_TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SUPERD_TEST_ASAN 1
+#endif
+#endif
+#ifdef SUPERD_TEST_ASAN
+inline constexpr long kMemoryScale = 4;
+#else
+inline constexpr long kMemoryScale = 1;
+#endif
+
 /// A fresh directory, removed with everything in it at destruction.
 class TempDir {
  public:

@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(hostile_client_cannot_grow_descriptors_or_memory) {
   BOOST_TEST(fds.size() >= 1000u);
   BOOST_REQUIRE(r.superd->wait_log("pause service=sink reason=max_instances"));
   BOOST_TEST(r.superd->open_fds() <= base_fds + 50);
-  BOOST_TEST(r.superd->rss_kib() - base_rss < 8 * 1024);
+  BOOST_TEST(r.superd->rss_kib() - base_rss < 8 * 1024 * kMemoryScale);
   for (int fd : fds) ::close(fd);
   // Every connection, served or waiting in the backlog, ends with its line.
   int want = static_cast<int>(fds.size()) + 1;
@@ -197,7 +197,7 @@ BOOST_AUTO_TEST_CASE(client_that_never_reads_cannot_grow_superd) {
     else ++stalls, ::poll(nullptr, 0, 20);
   }
   BOOST_TEST(pushed < 64u << 20);  // superd stopped reading
-  BOOST_TEST(r.superd->rss_kib() - base < 4 * 1024);
+  BOOST_TEST(r.superd->rss_kib() - base < 4 * 1024 * kMemoryScale);
   // Both connections are stuck from superd's side now; the idle timeout closes them.
   BOOST_TEST(r.superd->wait_log("end service=chargen", 10), r.superd->log());
   BOOST_TEST(r.superd->wait_log("end service=echo", 10), r.superd->log());

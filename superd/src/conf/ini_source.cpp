@@ -140,7 +140,7 @@ char* next_line(char* buf, int size, void* stream) {
   }
   if (!line.empty() && line.front() == '[') check_section_line(st, line);
   std::size_t n = std::min(line.size(), static_cast<std::size_t>(size) - 2);
-  std::memcpy(buf, line.data(), n);
+  std::copy_n(line.data(), n, buf);  // memcpy would take the null data() of an empty line
   buf[n] = '\n';
   buf[n + 1] = '\0';
   return buf;
