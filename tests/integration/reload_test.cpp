@@ -94,6 +94,21 @@ BOOST_AUTO_TEST_CASE(invalid_conf_changes_nothing) {
   BOOST_TEST(contains(r.superd->log(), "0 added, 0 removed, 0 changed, 2 kept"), r.superd->log());
 }
 
+BOOST_AUTO_TEST_CASE(include_that_starts_failing_changes_nothing) {
+  Running r("include = @DIR@/day.conf\n[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n", 2);
+  // Not there at start: written, then the conf that includes it is reloaded.
+  r.dir.write("day.conf", r.expand("[day]\nport = 127.0.0.1:@P1@\nbuiltin = daytime\n"));
+  BOOST_REQUIRE(r.superd->reload());
+  BOOST_TEST(!tcp_talk(r.ports[1], "").empty());
+  BOOST_REQUIRE(::unlink((r.dir.path() + "/day.conf").c_str()) == 0);
+  BOOST_REQUIRE(r.superd->reload());
+  std::string log = r.superd->log();
+  BOOST_TEST(contains(log, "superd.conf:1: include '" + r.dir.path() + "/day.conf': no such file"), log);
+  BOOST_TEST(contains(log, "reload failed: the configuration is invalid"), log);
+  BOOST_TEST(!tcp_talk(r.ports[1], "").empty());
+  BOOST_TEST(tcp_talk(r.ports[0], "e\n") == "e\n");
+}
+
 BOOST_AUTO_TEST_CASE(port_in_use_changes_nothing) {
   Running r(kEchoDay, 3);
   // The test holds P2, so binding it fails; the other changes must not happen either.
