@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <stdexcept>
@@ -21,6 +20,8 @@
 #include "core/supervisor.hpp"
 #include "log/log.hpp"
 #include "proc/identity.hpp"
+#include "sys/detach.hpp"
+#include "sys/pid_file.hpp"
 
 namespace superd {
 
@@ -38,22 +39,6 @@ void print_diags(const std::vector<Diagnostic>& diags) {
 void ensure_std_fds() {
   for (int fd = 0; fd < 3; ++fd)
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
-}
-
-// Forks into the background after binding, so that start-up errors still
-// reach the terminal. Returns false in the parent, which then exits 0.
-bool daemonize() {
-  pid_t pid = ::fork();
-  if (pid < 0) return true;  // keep running in the foreground
-  if (pid > 0) _exit(kExitOk);
-  ::setsid();
-  int null = ::open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    if (null > 2) ::close(null);
-  }
-  return true;
 }
 
 }  // namespace
@@ -157,23 +142,34 @@ int Server::Impl::serve(const conf::Config& config, const std::vector<Diagnostic
     logger.log(log::kNotice, std::string("no conf file at ") + conf::default_conf_path() +
                                  ": running the embedded default configuration");
   ::signal(SIGPIPE, SIG_IGN);
+  // Locked before binding, so that a second superd is refused for the pid
+  // file rather than for the addresses the first one holds. Removed at the
+  // end, or by the destructor when start-up fails.
+  sys::PidFile pid_file;
+  if (!g.pid_file.empty() && !pid_file.acquire(g.pid_file, error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
+  }
   core::Supervisor supervisor(config, builtins, logger);
   if (!supervisor.bind(error)) {
     logger.log(log::kErr, error);
     return kExitSystem;
   }
-  if (g.background) daemonize();
-  if (!g.pid_file.empty()) {
-    std::ofstream pid(g.pid_file, std::ios::trunc);
-    if (!(pid << ::getpid() << "\n")) {
-      logger.log(log::kErr, "write " + g.pid_file + ": cannot write the pid file");
-      return kExitSystem;
-    }
+  sys::Detach detach;
+  if (g.background && !detach.detach(g.log_file == "stderr", error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
+  }
+  // The daemon inherited the lock with the open file; the pid must be its own.
+  if (pid_file && !pid_file.write(::getpid(), error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
   }
   logger.log(log::kNotice, "superd " SUPERD_VERSION " started (pid " + std::to_string(::getpid()) +
                                ", " + config.conf_path + ")");
+  detach.started();
   int rc = supervisor.run();
-  if (!g.pid_file.empty()) ::unlink(g.pid_file.c_str());
+  pid_file.remove();
   return rc;
 }
 
