@@ -3,9 +3,13 @@
 #include <exception>
 #include <iostream>
 
+#include "superd/inherited_fds.hpp"
 #include "superd/server.hpp"
 
 int main(int argc, char** argv) {
+  // Here and not in Server::run: the daemon owns its process, while a program
+  // embedding the library owns its descriptors.
+  superd::close_inherited_fds();
   try {
     superd::Server server;
     return server.run(argc, argv);

@@ -7,8 +7,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <stdexcept>
@@ -21,6 +21,8 @@
 #include "core/supervisor.hpp"
 #include "log/log.hpp"
 #include "proc/identity.hpp"
+#include "sys/detach.hpp"
+#include "sys/pid_file.hpp"
 
 namespace superd {
 
@@ -40,22 +42,6 @@ void ensure_std_fds() {
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
 }
 
-// Forks into the background after binding, so that start-up errors still
-// reach the terminal. Returns false in the parent, which then exits 0.
-bool daemonize() {
-  pid_t pid = ::fork();
-  if (pid < 0) return true;  // keep running in the foreground
-  if (pid > 0) _exit(kExitOk);
-  ::setsid();
-  int null = ::open("/dev/null", O_RDWR);
-  if (null >= 0) {
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    if (null > 2) ::close(null);
-  }
-  return true;
-}
-
 }  // namespace
 
 struct Server::Impl {
@@ -72,11 +58,25 @@ struct Server::Impl {
 };
 
 namespace {
+
+// The directory superd started in: `background` moves to "/", and a reload
+// must still find a conf file or log file named relative to where it started.
+std::string start_dir() {
+  char buf[PATH_MAX];
+  return ::getcwd(buf, sizeof buf) ? buf : "/";
+}
+
+std::string absolute(const std::string& path, const std::string& dir) {
+  return path.empty() || path[0] == '/' ? path : dir + "/" + path;
+}
+
 // Opens the log a configuration names (a file is reopened: logrotate) and
 // sets its level.
-bool setup_log(log::Logger& logger, const conf::Config& config, std::string& error) {
+bool setup_log(log::Logger& logger, const conf::Config& config, const std::string& dir,
+               std::string& error) {
   const conf::GlobalConfig& g = config.global;
   std::string target = g.log_file.empty() ? (g.background ? "syslog" : "stderr") : g.log_file;
+  if (target != "stderr" && target != "syslog") target = absolute(target, dir);
   if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) return false;
   logger.set_level(g.defaults.log_level.value);
   return true;
@@ -170,7 +170,10 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
   if (g.setsid) ::setsid();
   log::Logger logger;
   std::string error;
-  if (!setup_log(logger, config, error)) {
+  const std::string dir = start_dir();
+  for (conf::Setting& s : input.args)
+    if (s.section.empty() && s.key == "conf_file") s.text = absolute(s.text, dir);
+  if (!setup_log(logger, config, dir, error)) {
     std::cerr << "superd: " << error << "\n";
     return kExitSystem;
   }
@@ -179,25 +182,36 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
     logger.log(log::kNotice, std::string("no conf file at ") + conf::default_conf_path() +
                                  ": running the embedded default configuration");
   ::signal(SIGPIPE, SIG_IGN);
+  // Locked before binding, so that a second superd is refused for the pid
+  // file rather than for the addresses the first one holds. Removed at the
+  // end, or by the destructor when start-up fails.
+  sys::PidFile pid_file;
+  if (!g.pid_file.empty() && !pid_file.acquire(g.pid_file, error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
+  }
   core::Supervisor supervisor(
       builtins, logger, [this](std::vector<Diagnostic>& diags) { return load(diags); },
-      [&logger](const conf::Config& c, std::string& err) { return setup_log(logger, c, err); });
+      [&logger, &dir](const conf::Config& c, std::string& err) { return setup_log(logger, c, dir, err); });
   if (!supervisor.start(loaded, error)) {
     logger.log(log::kErr, error);
     return kExitSystem;
   }
-  if (g.background) daemonize();
-  if (!g.pid_file.empty()) {
-    std::ofstream pid(g.pid_file, std::ios::trunc);
-    if (!(pid << ::getpid() << "\n")) {
-      logger.log(log::kErr, "write " + g.pid_file + ": cannot write the pid file");
-      return kExitSystem;
-    }
+  sys::Detach detach;
+  if (g.background && !detach.detach(g.log_file == "stderr", error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
+  }
+  // The daemon inherited the lock with the open file; the pid must be its own.
+  if (pid_file && !pid_file.write(::getpid(), error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
   }
   logger.log(log::kNotice, "superd " SUPERD_VERSION " started (pid " + std::to_string(::getpid()) +
                                ", " + config.conf_path + ")");
+  detach.started();
   int rc = supervisor.run();
-  if (!g.pid_file.empty()) ::unlink(g.pid_file.c_str());
+  pid_file.remove();
   return rc;
 }
 
