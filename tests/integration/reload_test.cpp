@@ -95,18 +95,20 @@ BOOST_AUTO_TEST_CASE(invalid_conf_changes_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(include_that_starts_failing_changes_nothing) {
-  Running r("include = @DIR@/day.conf\n[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n", 2);
-  // Not there at start: written, then the conf that includes it is reloaded.
-  r.dir.write("day.conf", r.expand("[day]\nport = 127.0.0.1:@P1@\nbuiltin = daytime\n"));
+  TempDir inc;
+  Running r("include = " + inc.path() + "/*.conf\n[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n", 2);
+  // Added by a reload, then made unreadable (a directory where the file was).
+  std::string day = inc.write("day.conf", r.expand("[day]\nport = 127.0.0.1:@P1@\nbuiltin = daytime\n"));
   BOOST_REQUIRE(r.superd->reload());
   BOOST_TEST(!tcp_talk(r.ports[1], "").empty());
-  BOOST_REQUIRE(::unlink((r.dir.path() + "/day.conf").c_str()) == 0);
+  BOOST_REQUIRE(::unlink(day.c_str()) == 0 && ::mkdir(day.c_str(), 0755) == 0);
   BOOST_REQUIRE(r.superd->reload());
   std::string log = r.superd->log();
-  BOOST_TEST(contains(log, "superd.conf:1: include '" + r.dir.path() + "/day.conf': no such file"), log);
+  BOOST_TEST(contains(log, "superd.conf:1: cannot read '" + day + "': a directory, not a regular file"), log);
   BOOST_TEST(contains(log, "reload failed: the configuration is invalid"), log);
   BOOST_TEST(!tcp_talk(r.ports[1], "").empty());
   BOOST_TEST(tcp_talk(r.ports[0], "e\n") == "e\n");
+  ::rmdir(day.c_str());
 }
 
 BOOST_AUTO_TEST_CASE(port_in_use_changes_nothing) {

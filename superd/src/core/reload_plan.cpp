@@ -32,10 +32,14 @@ std::vector<std::string> option_changes(const net::ListenOptions& a, const net::
   return what;
 }
 
-const conf::ServiceConfig* enabled(const conf::Config& c, const std::string& name) {
+using ByName = std::map<std::string, const conf::ServiceConfig*>;
+
+// The enabled services of `c` by name (900 services: no quadratic look-ups).
+ByName enabled_services(const conf::Config& c) {
+  ByName out;
   for (const conf::ServiceConfig& s : c.services)
-    if (s.name == name) return s.disabled ? nullptr : &s;
-  return nullptr;
+    if (!s.disabled) out.emplace(s.name, &s);
+  return out;
 }
 
 // Keys whose effective text differs, in schema order of the listing; the
@@ -82,19 +86,20 @@ ReloadPlan plan_reload(const conf::Config& before, const conf::Config& after, bo
   }
   for (const auto& [id, old] : old_sockets)
     if (!new_sockets.count(id)) plan.close.push_back(old);
+  ByName old_services = enabled_services(before), new_services = enabled_services(after);
   for (const conf::ServiceConfig& s : after.services) {
     if (s.disabled) continue;
-    const conf::ServiceConfig* old = enabled(before, s.name);
-    if (!old) {
+    auto old = old_services.find(s.name);
+    if (old == old_services.end()) {
       plan.added.push_back(s.name);
       continue;
     }
-    auto keys = changed_keys(before, after, *old, s);
+    auto keys = changed_keys(before, after, *old->second, s);
     if (keys.empty()) plan.unchanged.push_back(s.name);
     else plan.changed.emplace_back(s.name, std::move(keys));
   }
   for (const conf::ServiceConfig& s : before.services)
-    if (!s.disabled && !enabled(after, s.name)) plan.removed.push_back(s.name);
+    if (!s.disabled && !new_services.count(s.name)) plan.removed.push_back(s.name);
   return plan;
 }
 
