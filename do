@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")"
 BUILD=${BUILD_DIR:-build}
 ASAN_BUILD=$BUILD-asan
-BUILD_PKGS="g++ cmake make pkg-config libboost-dev libboost-program-options-dev libboost-test-dev libinih-dev netbase"
+BUILD_PKGS="g++ cmake make pkg-config libboost-dev libboost-program-options-dev libboost-test-dev libinih-dev libcap-dev netbase"
 # Real programs the integration tests drive: clients, in.tftpd, sshd -i, git daemon,
 # systemd-socket-activate.
 TEST_PKGS="netcat-openbsd socat tftpd-hpa tftp-hpa openssh-server openssh-client git procps systemd"

@@ -21,6 +21,7 @@
 #include "core/supervisor.hpp"
 #include "log/log.hpp"
 #include "proc/identity.hpp"
+#include "proc/privileges.hpp"
 #include "sys/detach.hpp"
 #include "sys/pid_file.hpp"
 
@@ -139,6 +140,7 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
   input.args = std::move(extra.settings);
   input.args.insert(input.args.end(), cl.settings.begin(), cl.settings.end());
   input.embedded_conf = conf::kEmbeddedConf;
+  input.running = proc::current_privileges();
   catalog.clear();
   for (const auto& [name, b] : builtins)
     catalog[name] = conf::BuiltinInfo{static_cast<bool>(b.make_stream), static_cast<bool>(b.on_datagram)};
@@ -207,6 +209,11 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
     logger.log(log::kErr, error);
     return kExitSystem;
   }
+  if (!proc::drop_privileges(config.self, logger, error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
+  }
+  input.running = config.self;  // reloads are checked against what superd kept
   logger.log(log::kNotice, "superd " SUPERD_VERSION " started (pid " + std::to_string(::getpid()) +
                                ", " + config.conf_path + ")");
   detach.started();

@@ -203,6 +203,8 @@ Superd::Superd(const TempDir& dir, std::vector<std::string> args, const std::str
   a.sun_family = AF_UNIX;
   std::strncpy(a.sun_path, notify_path_.c_str(), sizeof a.sun_path - 1);
   ::bind(notify_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  // Writable by all, as systemd's is: a superd that dropped root still notifies.
+  ::chmod(notify_path_.c_str(), 0666);
   int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   posix_spawn_file_actions_t fa;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "conf/privileges.hpp"
 #include "conf/setting.hpp"
 #include "conf/value.hpp"
 #include "net/access.hpp"
@@ -105,6 +106,9 @@ struct Config {
   /// Effective text and origin of every key: section ("" global) -> key -> value.
   std::map<std::string, std::map<std::string, ShownValue>> shown;
   std::vector<std::string> service_order;  ///< Section names in the order defined.
+  /// Who superd serves this configuration as. With `self.dropped`, superd
+  /// started as root and drops to it after binding (or has dropped already).
+  Privileges self;
 };
 
 }  // namespace superd::conf

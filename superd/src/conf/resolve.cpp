@@ -141,17 +141,42 @@ bool apply_defaults(GlobalConfig& g, std::vector<Diagnostic>& diags) {
   return ok;
 }
 
+Privileges running_of(const LoadInput& input, const UserDb& users) {
+  if (input.running) return *input.running;
+  Privileges p;
+  p.uid = users.effective_uid();
+  p.root = p.uid == 0;
+  return p;
+}
+
+// Inside its chroot superd would find neither its conf file nor the users
+// and programs it names as they were: it says so rather than guess.
+bool refuse_in_chroot(const Privileges& running, std::vector<Diagnostic>& diags) {
+  Diagnostic d;
+  d.key = "chroot";
+  d.message = "superd is confined to " + running.chroot +
+              " (global 'chroot') and does not read its configuration again";
+  d.hint = "restart superd to change it";
+  diags.push_back(std::move(d));
+  return false;
+}
+
 }  // namespace
 
 // validate.cpp
 bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& builtins,
-                      const UserDb& users, std::vector<Diagnostic>& diags);
+                      const UserDb& users, const Privileges& running,
+                      std::vector<Diagnostic>& diags);
 void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags);
+void settle_privileges(Config& c, const UserDb& users, const Privileges& running,
+                       std::vector<Diagnostic>& diags);
 
 bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& users, Config& out,
           std::vector<Diagnostic>& diags) {
   out = Config{};
   std::size_t before = diags.size();
+  Privileges running = running_of(input, users);
+  if (running.dropped && !running.chroot.empty()) return refuse_in_chroot(running, diags);
   // Which conf file: the highest argument layer naming one, else the default path.
   const Setting* named = nullptr;
   for (const Setting& s : input.args)
@@ -217,8 +242,10 @@ bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& 
       }
     out.services.push_back(std::move(svc));
   }
-  for (ServiceConfig& svc : out.services) finalize_service(svc, out, builtins, users, diags);
+  for (ServiceConfig& svc : out.services)
+    finalize_service(svc, out, builtins, users, running, diags);
   check_endpoint_clashes(out, diags);
+  settle_privileges(out, users, running, diags);
   return !has_errors(std::vector<Diagnostic>(diags.begin() + static_cast<long>(before), diags.end()));
 }
 

@@ -45,11 +45,16 @@ struct LoadInput {
   Settings args;                        ///< New args, command line and run args (origins say which).
   std::string embedded_conf;            ///< Used when no conf file is named and none exists.
   std::optional<std::string> conf_text; ///< Tests: conf text instead of reading conf_file.
+  /// Who superd runs as now and what it may do; after it dropped root, the
+  /// Config::self of its first configuration. Unset: root when
+  /// UserDb::effective_uid() is 0, else that uid without capabilities.
+  std::optional<Privileges> running;
 };
 
 /// Builds `out` from every layer. Returns false, with every problem found in
 /// `diags`, when the configuration is invalid. Notes (keys accepted but not
-/// yet acted on) are added to `diags` without failing.
+/// yet acted on) are added to `diags` without failing. A superd that dropped
+/// root into a chroot cannot read its files again: loading then fails.
 bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& users,
           Config& out, std::vector<Diagnostic>& diags);
 

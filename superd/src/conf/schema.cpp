@@ -15,9 +15,6 @@ using G = GlobalConfig;
 using S = ServiceConfig;
 constexpr bool One = false, Many = true;
 constexpr Scope Global = Scope::Global, Service = Scope::Service, Both = Scope::Both;
-constexpr const char* kOwnPrivileges =
-    "in the global section it sets the default for services; superd does not yet drop its "
-    "own privileges";
 
 // clang-format off
 const KeySpec kKeys[] = {
@@ -42,12 +39,12 @@ const KeySpec kKeys[] = {
    "Detach after binding: new session, cwd /, stdio on /dev/null (stderr kept if log_file = stderr).",
    to<&G::background>()},
   {"setsid",         Global,  One,  "no", "Start a new session (setsid) at start-up.", to<&G::setsid>()},
-  {"user",           Both,    One,  "", "User a service's program runs as; required for exec services when superd runs as root.",
-   to<&S::user>(), kOwnPrivileges},
-  {"group",          Both,    One,  "", "Group a service's program runs as; default: the user's primary group.",
-   to<&S::group>(), kOwnPrivileges},
-  {"chroot",         Both,    One,  "", "Directory a service's program is confined to (chroot) before exec.",
-   to<&S::chroot>(), kOwnPrivileges},
+  {"user",           Both,    One,  "", "User a service's program runs as (required for exec services under root); global: the user superd drops to after binding.",
+   to<&S::user>()},
+  {"group",          Both,    One,  "", "Group a service's program runs as (default: the user's primary group); global: superd's own group after the drop.",
+   to<&S::group>()},
+  {"chroot",         Both,    One,  "", "Directory a service's program is confined to (chroot) before exec; global, with user: superd's own, after binding.",
+   to<&S::chroot>()},
   {"max_connections", Global, One,  "-1", "Connections served at once over all services; -1 unlimited.",
    to<&G::max_connections>(), nullptr, -1},
   {"shutdown_timeout", Global, One, "10", "Seconds to let connections finish when stopping.",

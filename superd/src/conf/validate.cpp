@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Whole-service checks made after every key is applied: endpoints parsed with
 // the service's host/proto, exactly one of exec/builtin, identities resolved
-// through UserDb, access rules compiled. Part of load(); see resolve.hpp.
+// through UserDb, access rules compiled; then superd's own privileges: what it
+// keeps when it drops root, or, once it has, whether the services make do
+// with that. Part of load(); see resolve.hpp.
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <tuple>
+#include <utility>
 
+#include "conf/privileges.hpp"
 #include "conf/resolve.hpp"
 #include "conf/schema.hpp"
 
@@ -116,23 +121,25 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
                "a datagram program gets the socket itself: use wait = yes");
 }
 
-void check_identity(Checker& ck, const UserDb& users) {
+void check_identity(Checker& ck, const UserDb& users, const Privileges& running) {
   ServiceConfig& s = ck.s;
-  uid_t self = users.effective_uid();
+  uid_t self = running.uid;
   bool has_exec = !s.exec.words.empty();
+  // After the drop, what superd kept decides; settle_privileges() says what is missing.
+  bool can_switch = running.can_switch_users() || running.dropped;
   if (!s.user.empty()) {
     UserDb::User u;
     if (!users.find_user(s.user, u)) {
       ck.error("user", "unknown user '" + s.user + "'");
     } else {
       s.identity = Identity{true, s.user, u.uid, u.gid, u.groups};
-      if (self != 0 && u.uid != self)
-        ck.error("user", "superd runs as uid " + std::to_string(self) +
-                             " and cannot switch to user '" + s.user + "' (uid " +
-                             std::to_string(u.uid) + ")",
-                 "run superd as root, or remove 'user'");
+      if (!can_switch && u.uid != self)
+        ck.error("user",
+                 "superd runs as uid " + std::to_string(self) + " and cannot switch to user '" +
+                     s.user + "' (uid " + std::to_string(u.uid) + ")",
+                 "run superd as root or with CAP_SETUID and CAP_SETGID, or remove 'user'");
     }
-  } else if (has_exec && self == 0) {
+  } else if (has_exec && running.root) {
     ck.error("exec", "would run '" + s.exec.words[0] + "' as root without saying so",
              "set 'user' to the account it should run as; 'user = root' allows root");
   }
@@ -143,7 +150,7 @@ void check_identity(Checker& ck, const UserDb& users) {
     } else {
       if (!s.identity.set) s.identity = Identity{true, "", self, g, {}};
       s.identity.gid = g;
-      if (self != 0) ck.error("group", "only root can run a program with another group");
+      if (!can_switch) ck.error("group", "only root can run a program with another group");
     }
   }
   if (!s.socket_owner.empty()) {
@@ -158,14 +165,91 @@ void check_identity(Checker& ck, const UserDb& users) {
   }
 }
 
+// Where a global key was set (its default place when it was not).
+Origin global_origin(const Config& c, const std::string& key) {
+  auto sec = c.shown.find("");
+  if (sec == c.shown.end()) return {};
+  auto it = sec->second.find(key);
+  return it == sec->second.end() ? Origin{} : it->second.origin;
+}
+
+std::string quoted(const std::string& v) { return v.empty() ? "unset" : "'" + v + "'"; }
+
+// After the drop: superd's own identity cannot change, and every enabled
+// service must make do with the capabilities superd kept.
+void check_against_dropped(const Config& c, const Privileges& running,
+                           std::vector<Diagnostic>& diags) {
+  const ServiceConfig& g = c.global.defaults;
+  for (const auto& [key, then, now] :
+       {std::tuple{"user", running.user, g.user}, std::tuple{"group", running.group, g.group},
+        std::tuple{"chroot", running.chroot, g.chroot}})
+    if (then != now)
+      diags.push_back(diagnostic_at(global_origin(c, key), "", key,
+                                    std::string("global '") + key + "' is now " + quoted(now) +
+                                        ", but superd dropped its privileges at start with " +
+                                        quoted(then),
+                                    "restart superd to change that"));
+  for (const ServiceConfig& s : c.services) {
+    if (s.disabled) continue;
+    // Missing capabilities grouped by the key that needs them, in order.
+    std::vector<std::pair<std::string, CapSet>> missing;
+    for (const Need& n : service_needs(s, running)) {
+      if (running.caps.has(n.cap)) continue;
+      if (missing.empty() || missing.back().first != n.key) missing.push_back({n.key, {}});
+      missing.back().second.add(n.cap);
+    }
+    ServiceConfig copy;  // only for locating the message
+    copy.name = s.name;
+    Checker ck{copy, c, diags};
+    for (const auto& [key, caps] : missing)
+      ck.error(key,
+               "needs " + describe(caps) + " for '" + key +
+                   "', which superd dropped when it started as user '" + running.user + "'",
+               "restart superd to change that");
+  }
+}
+
+// Root with a global `user`: superd will drop to that user after binding,
+// keeping only the capabilities this configuration needs.
+void plan_drop(Config& c, const UserDb& users, std::vector<Diagnostic>& diags) {
+  const ServiceConfig& g = c.global.defaults;
+  Privileges self;
+  self.dropped = true;
+  self.user = g.user;
+  self.group = g.group;
+  self.chroot = g.chroot;
+  UserDb::User u;
+  if (!users.find_user(g.user, u)) {
+    diags.push_back(diagnostic_at(global_origin(c, "user"), "", "user",
+                                  "unknown user '" + g.user + "' for superd to run as"));
+    return;
+  }
+  self.uid = u.uid;
+  self.gid = u.gid;
+  self.groups = u.groups;
+  if (!g.group.empty() && !users.find_group(g.group, self.gid)) {
+    diags.push_back(diagnostic_at(global_origin(c, "group"), "", "group",
+                                  "unknown group '" + g.group + "' for superd to run as"));
+    return;
+  }
+  // Programs of services that inherit superd's own chroot run inside it
+  // already: they are not confined again.
+  if (!self.chroot.empty())
+    for (ServiceConfig& s : c.services)
+      if (s.chroot == self.chroot) s.chroot.clear();
+  self.caps = kept_capabilities(c.services, self);
+  c.self = std::move(self);
+}
+
 }  // namespace
 
 bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& builtins,
-                      const UserDb& users, std::vector<Diagnostic>& diags) {
+                      const UserDb& users, const Privileges& running,
+                      std::vector<Diagnostic>& diags) {
   Checker ck{s, c, diags};
   check_endpoints(ck);
   check_handler(ck, builtins);
-  check_identity(ck, users);
+  check_identity(ck, users, running);
   if (!s.chroot.empty() && s.chroot[0] != '/')
     ck.error("chroot", "chroot directory '" + s.chroot + "' must be an absolute path");
   s.access = net::AccessPolicy{s.cidr_allow, s.cidr_deny, s.allow, s.deny};
@@ -185,6 +269,15 @@ void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags) {
       ck.error("port", "endpoint " + e.str() + " is also used by service '" + it->second->name + "'");
     }
   }
+}
+
+void settle_privileges(Config& c, const UserDb& users, const Privileges& running,
+                       std::vector<Diagnostic>& diags) {
+  c.self = running;
+  if (running.dropped)
+    check_against_dropped(c, running, diags);
+  else if (running.root && !c.global.defaults.user.empty())
+    plan_drop(c, users, diags);
 }
 
 }  // namespace superd::conf

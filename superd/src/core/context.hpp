@@ -45,7 +45,6 @@ struct Context {
   int total_active = 0;        ///< Connections served now, over all services.
   int null_fd = -1;            ///< /dev/null, for stderr = null.
   int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.
-  bool running_as_root = false;
   bool stopping = false;
   std::function<void()> capacity_freed;  ///< A connection ended: paused services may resume.
 };

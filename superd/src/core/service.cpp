@@ -70,7 +70,7 @@ Service::Service(Context& ctx, std::shared_ptr<const conf::Config> snapshot,
       bucket_(cfg.max_rate, now_seconds()),
       track_sources_(cfg.max_per_source >= 0 || !builtin),
       rate_timer_(ctx.io) {
-  if (!builtin_) program_ = proc::make_template(cfg_, ctx_.running_as_root);
+  if (!builtin_) program_ = proc::make_template(cfg_, snapshot_->self);
 }
 
 Service::~Service() { release(); }

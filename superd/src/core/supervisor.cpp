@@ -36,7 +36,6 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     ctx_.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
-  ctx_.running_as_root = ::geteuid() == 0;
   ctx_.capacity_freed = [this] {
     for (auto& s : services_) s->resume();
   };

@@ -9,6 +9,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -92,6 +93,10 @@ SUPERD_CHILD_CODE int child_main(void* arg) {
     if (::chroot(t.chroot) != 0) child_fail(a.report_fd, kChroot);
     if (::chdir("/") != 0) child_fail(a.report_fd, kChdir);
   }
+  // Capabilities superd holds (after dropping root) must not reach the
+  // program: its inheritable set is empty and the ambient set cleared here,
+  // so execve() of an unprivileged program leaves it none.
+  ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
   if (t.switch_identity) {
     // Raw system calls: glibc's set*id wrappers synchronise every thread of the
     // process, which takes locks; this child shares the parent's memory.

@@ -5,7 +5,7 @@
 
 namespace superd::proc {
 
-ProgramTemplate make_template(const conf::ServiceConfig& s, bool running_as_root) {
+ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileges& self) {
   ProgramTemplate t;
   for (const std::string& w : s.exec.words) t.argv.push_back(const_cast<char*>(w.c_str()));
   t.argv.push_back(nullptr);
@@ -14,7 +14,7 @@ ProgramTemplate make_template(const conf::ServiceConfig& s, bool running_as_root
     if (const char* v = std::getenv(n.text.c_str())) t.fixed_env.push_back(n.text + "=" + v);
   for (const conf::EnvEntry& e : s.env) t.fixed_env.push_back(e.text);
   t.identity = &s.identity;
-  t.switch_identity = running_as_root && s.identity.set;
+  t.switch_identity = self.can_switch_users() && conf::switches_identity(s.identity, self);
   t.chroot = s.chroot.empty() ? nullptr : s.chroot.c_str();
   t.umask = s.umask.value;
   t.has_nice = s.nice.has_value();

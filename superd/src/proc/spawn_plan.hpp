@@ -19,7 +19,8 @@ struct ProgramTemplate {
   std::vector<char*> argv;                ///< Points into the ServiceConfig; null-terminated.
   std::vector<std::string> fixed_env;     ///< SUPERD_SERVICE, env and passenv entries.
   const conf::Identity* identity = nullptr;
-  bool switch_identity = false;           ///< True when superd is root and `user`/`group` is set.
+  bool switch_identity =
+      false;  ///< True when `user`/`group` differ from superd's and it may switch.
   const char* chroot = nullptr;
   int umask = -1;
   bool has_nice = false;
@@ -31,8 +32,9 @@ struct ProgramTemplate {
   std::vector<Rlimit> rlimits;
 };
 
-/// Builds the template of `s`; `environ_lookup` reads superd's environment for passenv.
-ProgramTemplate make_template(const conf::ServiceConfig& s, bool running_as_root);
+/// Builds the template of `s` for a superd running as `self`; passenv reads
+/// superd's environment.
+ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileges& self);
 
 /// What the child's environment says about its peer (UCSPI).
 struct PeerInfo {
