@@ -78,7 +78,14 @@ bool setup_log(log::Logger& logger, const conf::Config& config, const std::strin
   const conf::GlobalConfig& g = config.global;
   std::string target = g.log_file.empty() ? (g.background ? "syslog" : "stderr") : g.log_file;
   if (target != "stderr" && target != "syslog") target = absolute(target, dir);
-  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) return false;
+  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) {
+    // Reopening the file already in use (logrotate) can fail once superd
+    // dropped its privileges: keep writing to the open one rather than
+    // refuse the whole reload. A new log file that cannot be opened fails it.
+    if (target != logger.target()) return false;
+    logger.log(log::kWarning, error + "; still writing to the log file opened before");
+    error.clear();
+  }
   logger.set_level(g.defaults.log_level.value);
   return true;
 }
@@ -204,6 +211,7 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
     logger.log(log::kErr, error);
     return kExitSystem;
   }
+  if (g.background) supervisor.forked();
   // The daemon inherited the lock with the open file; the pid must be its own.
   if (pid_file && !pid_file.write(::getpid(), error)) {
     logger.log(log::kErr, error);

@@ -155,6 +155,19 @@ BOOST_AUTO_TEST_CASE(kept_socket_keeps_its_accept_queue) {
   BOOST_TEST(r.superd->wait_log("service=one", 5));
 }
 
+BOOST_AUTO_TEST_CASE(socket_moves_from_a_wait_mode_program_to_a_builtin) {
+  // Idle in wait mode, the listening socket is blocking with a readiness
+  // wait pending; a built-in that takes it over must accept without blocking
+  // the event loop.
+  Running r("[w]\nport = 127.0.0.1:@P0@\nwait = yes\n" + user_line() + "exec = /bin/cat\n");
+  r.rewrite("[w]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n");
+  BOOST_REQUIRE(r.superd->reload());
+  BOOST_TEST(tcp_talk(r.ports[0], "one\n", 4, 3) == "one\n");
+  BOOST_TEST(tcp_talk(r.ports[0], "two\n", 4, 3) == "two\n");
+  ::kill(r.superd->pid(), SIGUSR1);
+  BOOST_TEST(r.superd->wait_log("status service=w active=0 served=2", 5), r.superd->log());
+}
+
 BOOST_AUTO_TEST_CASE(removed_service_programs_and_sessions_finish) {
   Running r("shutdown_timeout = 2\n[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n"
             "[prog]\nport = 127.0.0.1:@P1@\n" + user_line() +

@@ -82,6 +82,13 @@ void Service::start(SocketList sockets) {
     l->owner = weak_from_this();
     l->owner_tag = this;
     l->port.reset();
+    // A back-off belongs to the program that earned it, not to a successor.
+    if (l->backing_off && !l->child_running) {
+      l->backoff.cancel();
+      l->backing_off = false;
+    }
+    l->fast_exits = 0;
+    if (!l->child_running) set_mode(*l);
     if (builtin_ && !l->endpoint.stream()) {
       DatagramPort::Admit admit;
       if (!cfg_.access.empty() && !l->endpoint.unix_domain())
@@ -122,18 +129,25 @@ bool Service::wait_mode(const ListenSocket& l) const {
   return !builtin_ && cfg_.wait.value_or(!l.endpoint.stream());
 }
 
+// A wait-mode program receives this very socket and expects it blocking;
+// superd itself only waits for readiness on it, and accepts in a loop that
+// must never block. A reload can hand a socket from one kind to the other
+// while a readiness wait is pending, so this runs when a service takes a
+// socket and again before it uses one.
+void Service::set_mode(ListenSocket& l) {
+  bool want = wait_mode(l);
+  if (want == l.blocking) return;
+  int fd = l.desc.native_handle();
+  int flags = ::fcntl(fd, F_GETFL);
+  ::fcntl(fd, F_SETFL, want ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
+  l.blocking = want;
+}
+
 void Service::arm(ListenSocket& l) {
   if (ctx_.stopping || released_ || !owns(l) || l.closed || l.watching || l.child_running ||
       l.backing_off)
     return;
-  // A wait-mode program receives this very socket and expects it blocking;
-  // superd itself only waits for readiness on it.
-  if (bool want = wait_mode(l); want != l.blocking) {
-    int fd = l.desc.native_handle();
-    int flags = ::fcntl(fd, F_GETFL);
-    ::fcntl(fd, F_SETFL, want ? flags & ~O_NONBLOCK : flags | O_NONBLOCK);
-    l.blocking = want;
-  }
+  set_mode(l);
   l.watching = true;
   // The wait holds the socket, not the service: it goes to whoever owns the
   // socket when it completes (a reload may have handed it over).
@@ -156,6 +170,7 @@ void Service::back_off(ListenSocket& l, std::chrono::steady_clock::duration dela
 }
 
 void Service::on_ready(ListenSocket& l) {
+  set_mode(l);
   if (l.port) {
     std::uint64_t before = l.port->stats().answered;
     l.port->drain();

@@ -76,6 +76,8 @@ class Service : public std::enable_shared_from_this<Service> {
   struct Peer;
   bool owns(const ListenSocket& l) const { return l.owner_tag == this; }
   bool wait_mode(const ListenSocket& l) const;
+  /// Makes `l` blocking for a wait-mode program, non-blocking otherwise.
+  void set_mode(ListenSocket& l);
   void back_off(ListenSocket& l, std::chrono::steady_clock::duration delay);
   void accept_some(ListenSocket& l);
   const char* check_limits(bool& pause);

@@ -130,8 +130,9 @@ void Service::run_waiting(ListenSocket& l) {
 
 void Service::after_wait_exit(ListenSocket& l, bool fast, int status) {
   // A program that exits at once and leaves the input unread would be
-  // started again and again: back off, doubling up to a minute.
-  if (fast) {
+  // started again and again: back off, doubling up to a minute. A successor
+  // that is no wait-mode program just takes the socket.
+  if (fast && wait_mode(l)) {
     int delay = 1 << std::min(l.fast_exits++, 6);
     slog(log::kWarning, "service " + cfg_.name + ": program exited (" + describe_status(status) +
                             ") without taking the input on " + l.address + "; starting it again in " +

@@ -15,6 +15,7 @@
 #include <fstream>
 
 #include "sys/errno_error.hpp"
+#include "sys/unique_fd.hpp"
 
 namespace superd::core {
 
@@ -94,6 +95,13 @@ int SocketRegistry::adopt_inherited(log::Logger& log) {
   for (int fd = kListenFdsStart; fd < kListenFdsStart + n; ++fd) {
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
     std::string id = socket_identity(fd, v6only_default_);
+    int type = 0, listening = 0;
+    socklen_t len = sizeof type;
+    ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+    len = sizeof listening;
+    // A connected stream socket would make every accept fail.
+    if (type == SOCK_STREAM && (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening))
+      id.clear();
     if (id.empty() || inherited_.count(id)) {
       log.log(log::kWarning, "inherited descriptor " + std::to_string(fd) +
                                  " is not a bound socket superd can use; closed");
@@ -120,16 +128,22 @@ void SocketRegistry::close_unclaimed(log::Logger& log) {
 bool SocketRegistry::open(const SocketPlan& plan, SocketList& out, std::string& error) {
   auto it = inherited_.find(plan.identity);
   if (it != inherited_.end()) {
-    out.push_back(std::make_shared<ListenSocket>(io_, it->second, plan.endpoint,
-                                                 plan.endpoint.str() + " (inherited)", false));
+    sys::UniqueFd fd(it->second);
     inherited_.erase(it);
+    out.push_back(std::make_shared<ListenSocket>(io_, fd.get(), plan.endpoint,
+                                                 plan.endpoint.str() + " (inherited)", false));
+    fd.release();  // the ListenSocket owns it now
     return true;
   }
   std::vector<net::BoundSocket> bound;
   if (!net::bind_endpoint(plan.endpoint, plan.options, bound, error)) return false;
-  for (net::BoundSocket& b : bound)
-    out.push_back(std::make_shared<ListenSocket>(io_, b.fd.release(), b.endpoint, b.address,
+  for (net::BoundSocket& b : bound) {
+    // Registering with epoll can fail under exhaustion: the descriptor stays
+    // owned by `b` (closed, its file removed) until the ListenSocket has it.
+    out.push_back(std::make_shared<ListenSocket>(io_, b.fd.get(), b.endpoint, b.address,
                                                  b.endpoint.unix_domain()));
+    b.fd.release();
+  }
   return true;
 }
 

@@ -39,6 +39,9 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
   ctx_.capacity_freed = [this] {
     for (auto& s : services_) s->resume();
   };
+  // Taken from the start: a SIGHUP or SIGTERM while binding or dropping
+  // privileges waits for the loop instead of killing superd.
+  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1}) signals_.add(sig);
 }
 
 Supervisor::~Supervisor() {
@@ -63,7 +66,6 @@ bool Supervisor::start(std::shared_ptr<const conf::Config> config, std::string& 
 }
 
 int Supervisor::run() {
-  for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1}) signals_.add(sig);
   wait_signals();
   if (services_.empty()) log_.log(log::kWarning, "no service is enabled; waiting for a signal");
   sys::sd_notify("READY=1\n" + status_line());

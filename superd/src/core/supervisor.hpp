@@ -48,6 +48,8 @@ class Supervisor {
   /// enabled services. On failure nothing stays bound and `error` names the
   /// endpoint and the service.
   bool start(std::shared_ptr<const conf::Config> config, std::string& error);
+  /// Tells the event loop it now runs in a forked child (background).
+  void forked() { io_.notify_fork(boost::asio::execution_context::fork_child); }
   /// Serves until SIGTERM, SIGINT or SIGQUIT; returns an exit code.
   int run();
   /// Loads the configuration again and applies it, all or nothing (SIGHUP).

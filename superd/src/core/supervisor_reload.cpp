@@ -57,9 +57,21 @@ bool Supervisor::reload() {
   sys::sd_notify("RELOADING=1\nMONOTONIC_USEC=" + monotonic_usec());
   log_.log(log::kNotice, "reloading the configuration");
   std::vector<Diagnostic> diags;
-  std::shared_ptr<const conf::Config> next = loader_(diags);
+  std::shared_ptr<const conf::Config> next;
   std::string error;
-  bool ok = next && apply(next, error, false);
+  bool ok = false;
+  try {
+    next = loader_(diags);
+    ok = next && apply(next, error, false);
+  } catch (const std::exception& e) {  // exhausted memory or descriptors: nothing was committed
+    registry_.rollback();
+    error = std::string("internal error: ") + e.what();
+  }
+  if (!ok && log_setup_) {
+    // logrotate's SIGHUP must still get the log file reopened.
+    std::string ignored;
+    log_setup_(*config_, ignored);
+  }
   if (!next) {
     for (const Diagnostic& d : diags) log_.log(log::kErr, d.str());
     log_.log(log::kErr, "reload failed: the configuration is invalid; still serving the previous one");
@@ -122,9 +134,13 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   }
   for (const SocketPlan& p : plan.close) registry_.close(p.identity);
   for (const std::string& name : plan.removed) {
-    counters_.erase(name);
+    // Counts of live connections stay, for the service if it comes back.
+    if (auto it = counters_.find(name); it != counters_.end() && it->second->stats.active == 0)
+      counters_.erase(it);
     retire(old[name]);
   }
+  // A limit may have changed (max_connections): paused services look again.
+  for (auto& s : services_) s->resume();
   if (initial) {
     for (auto& s : services_)
       log_.log(log::kNotice, "service " + s->config().name + ": " + what_serves(s->config()) +

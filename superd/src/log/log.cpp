@@ -31,12 +31,14 @@ bool Logger::open(const std::string& target, const std::string& ident, int facil
                   std::string& error) {
   if (target == "stderr" || target.empty()) {
     sink_ = Sink::Stderr;
+    target_ = "stderr";
     return true;
   }
   if (target == "syslog") {
     g_syslog_ident = ident;
     openlog(g_syslog_ident.c_str(), LOG_PID | LOG_NDELAY, facility);
     sink_ = Sink::Syslog;
+    target_ = target;
     return true;
   }
   std::FILE* f = std::fopen(target.c_str(), "ae");
@@ -48,6 +50,7 @@ bool Logger::open(const std::string& target, const std::string& ident, int facil
   if (file_) std::fclose(file_);
   file_ = f;
   sink_ = Sink::File;
+  target_ = target;
   return true;
 }
 

@@ -25,6 +25,8 @@ class Logger {
   /// Returns false and fills `error` when the file cannot be opened.
   bool open(const std::string& target, const std::string& ident, int facility,
             std::string& error);
+  /// The target of the last successful open(): "stderr", "syslog" or a path.
+  const std::string& target() const { return target_; }
   /// Messages above `level` are dropped.
   void set_level(int level) { level_ = level; }
   int level() const { return level_; }
@@ -41,6 +43,7 @@ class Logger {
   enum class Sink { Stderr, Syslog, File };
   Sink sink_ = Sink::Stderr;
   std::FILE* file_ = nullptr;
+  std::string target_ = "stderr";
   int level_ = kNotice;
 };
 

@@ -2,6 +2,7 @@
 #include "sys/detach.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -48,6 +49,11 @@ bool Detach::detach(bool keep_stderr, std::string& error) {
     return false;
   }
   if (pid > 0) {
+    // The parent shares the event loop's signal pipe with the daemon: a
+    // signal it handled would reach the daemon. It only waits, then exits.
+    sigset_t all;
+    sigfillset(&all);
+    ::sigprocmask(SIG_BLOCK, &all, nullptr);
     daemon_end.reset();
     wait_for_daemon(parent_end.get(), pid);
   }
