@@ -116,6 +116,21 @@ int free_port() {
   throw std::runtime_error("no free port");
 }
 
+unsigned long listening_inode(int port) {
+  std::ifstream f("/proc/net/tcp");
+  std::string line;
+  char want[32];
+  std::snprintf(want, sizeof want, "0100007F:%04X", port);
+  while (std::getline(f, line)) {
+    std::istringstream in(line);
+    std::string sl, local, remote, state, queues, tr, retr, uid, timeout;
+    unsigned long inode = 0;
+    in >> sl >> local >> remote >> state >> queues >> tr >> retr >> uid >> timeout >> inode;
+    if (local == want && state == "0A") return inode;
+  }
+  return 0;
+}
+
 bool has(const std::string& program) {
   if (program.find('/') != std::string::npos) return ::access(program.c_str(), X_OK) == 0;
   const char* path = std::getenv("PATH");

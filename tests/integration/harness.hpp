@@ -96,6 +96,8 @@ class Superd {
   int status_ = -1;
 };
 
+/// The inode of the TCP socket listening on 127.0.0.1:`port` (/proc/net/tcp); 0 if none.
+unsigned long listening_inode(int port);
 /// Connects to 127.0.0.1:`port` over TCP; returns the descriptor or -1.
 int tcp_connect(int port);
 /// A Unix socket of `type` (SOCK_STREAM, SOCK_DGRAM) bound to `path`; -1 on failure.

@@ -23,22 +23,6 @@ using namespace superd::test;
 
 namespace {
 
-// The inode of the socket listening on 127.0.0.1:`port` (/proc/net/tcp), 0 if none.
-unsigned long listening_inode(int port) {
-  std::ifstream f("/proc/net/tcp");
-  std::string line;
-  char want[32];
-  std::snprintf(want, sizeof want, "0100007F:%04X", port);
-  while (std::getline(f, line)) {
-    std::istringstream in(line);
-    std::string sl, local, remote, state, queues, tr, retr, uid, timeout;
-    unsigned long inode = 0;
-    in >> sl >> local >> remote >> state >> queues >> tr >> retr >> uid >> timeout >> inode;
-    if (local == want && state == "0A") return inode;
-  }
-  return 0;
-}
-
 // Connects to `port`, whose program prints "started PID" first; returns that PID.
 pid_t started_program(int port, int& fd) {
   fd = tcp_connect(port);

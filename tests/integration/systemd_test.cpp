@@ -18,22 +18,6 @@ namespace {
 
 const char* const kActivate = "/usr/bin/systemd-socket-activate";
 
-// The inode of the socket listening on 127.0.0.1:`port` (/proc/net/tcp), 0 if none.
-unsigned long listening_inode(int port) {
-  std::ifstream f("/proc/net/tcp");
-  std::string line;
-  char want[32];
-  std::snprintf(want, sizeof want, "0100007F:%04X", port);
-  while (std::getline(f, line)) {
-    std::istringstream in(line);
-    std::string sl, local, remote, state, queues, tr, retr, uid, timeout;
-    unsigned long inode = 0;
-    in >> sl >> local >> remote >> state >> queues >> tr >> retr >> uid >> timeout >> inode;
-    if (local == want && state == "0A") return inode;
-  }
-  return 0;
-}
-
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(systemd)

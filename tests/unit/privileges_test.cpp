@@ -74,6 +74,8 @@ class FakeUsers : public UserDb {
   bool find_user(const std::string& name, User& out) const override {
     if (name == "nobody")
       out = User{65534, 65534, {65534}};
+    else if (name == "root")
+      out = User{0, 0, {0}};
     else if (name == "daemon")
       out = User{1, 1, {1}};
     else
@@ -181,6 +183,13 @@ BOOST_AUTO_TEST_CASE(first_load_as_root_plans_the_drop) {
 
 BOOST_AUTO_TEST_CASE(root_without_a_global_user_keeps_root) {
   Loaded l = load_as(root(), "[echo]\nport = 7\nbuiltin = echo\n");
+  BOOST_TEST(l.ok);
+  BOOST_TEST(l.c.self.root);
+  BOOST_TEST(!l.c.self.dropped);
+}
+
+BOOST_AUTO_TEST_CASE(global_user_root_is_no_drop) {
+  Loaded l = load_as(root(), "user = root\n[echo]\nport = 7\nbuiltin = echo\n");
   BOOST_TEST(l.ok);
   BOOST_TEST(l.c.self.root);
   BOOST_TEST(!l.c.self.dropped);

@@ -224,6 +224,9 @@ void plan_drop(Config& c, const UserDb& users, std::vector<Diagnostic>& diags) {
                                   "unknown user '" + g.user + "' for superd to run as"));
     return;
   }
+  // "user = root" in the global section is the services' default, not a
+  // drop: root keeps being root (unless it confines itself with chroot).
+  if (u.uid == 0 && g.chroot.empty()) return;
   self.uid = u.uid;
   self.gid = u.gid;
   self.groups = u.groups;
