@@ -260,6 +260,38 @@ BOOST_AUTO_TEST_CASE(unix_socket_file_removed_with_its_service) {
   BOOST_TEST(::access(sock.c_str(), F_OK) != 0);
 }
 
+BOOST_AUTO_TEST_CASE(option_that_cannot_be_applied_changes_nothing) {
+  Running r("[u]\nport = @DIR@/u.sock|unix\nbuiltin = echo\nsocket_mode = 0666\n"
+            "[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n", 2);
+  std::string sock = r.dir.path() + "/u.sock";
+  // Someone removed the socket file: its mode cannot be changed any more.
+  BOOST_REQUIRE(::unlink(sock.c_str()) == 0);
+  r.rewrite("[u]\nport = @DIR@/u.sock|unix\nbuiltin = echo\nsocket_mode = 0600\n"
+            "[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n"
+            "[day]\nport = 127.0.0.1:@P1@\nbuiltin = daytime\n");
+  BOOST_REQUIRE(r.superd->reload());
+  std::string log = r.superd->log();
+  BOOST_TEST(contains(log, "reload failed: chmod " + sock + ": No such file or directory (service u, " +
+                               r.dir.path() + "/superd.conf:2); still serving the previous configuration"),
+             log);
+  BOOST_TEST(tcp_connect(r.ports[1]) == -1);
+  BOOST_TEST(tcp_talk(r.ports[0], "x\n") == "x\n");
+}
+
+BOOST_AUTO_TEST_CASE(socket_file_replaced_by_another_is_not_removed) {
+  Running r("[u]\nport = @DIR@/u.sock|unix\nbuiltin = echo\n"
+            "[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n");
+  std::string sock = r.dir.path() + "/u.sock";
+  BOOST_REQUIRE(::unlink(sock.c_str()) == 0);
+  int other = unix_bound(sock, SOCK_STREAM);  // someone else's socket now
+  BOOST_REQUIRE(other >= 0);
+  r.rewrite("[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n");
+  BOOST_REQUIRE(r.superd->reload());
+  BOOST_TEST(contains(r.superd->log(), "service u: removed"), r.superd->log());
+  BOOST_TEST(::access(sock.c_str(), F_OK) == 0);
+  ::close(other);
+}
+
 BOOST_AUTO_TEST_CASE(sighup_while_stopping_is_ignored) {
   Running r("shutdown_timeout = 3\n[chargen]\nport = 127.0.0.1:@P0@\nbuiltin = chargen\n");
   int c = tcp_connect(r.ports[0]);  // never read: keeps the shutdown waiting

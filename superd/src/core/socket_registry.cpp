@@ -26,7 +26,13 @@ constexpr int kListenFdsStart = 3;  // sd_listen_fds(3): passed sockets start at
 ListenSocket::ListenSocket(boost::asio::io_context& io, int fd, net::Endpoint e, std::string addr,
                            bool created)
     : endpoint(std::move(e)), address(std::move(addr)), desc(io, fd), created_file(created),
-      backoff(io) {}
+      backoff(io) {
+  struct stat st{};
+  if (created_file && ::lstat(endpoint.host.c_str(), &st) == 0) {
+    file_dev = st.st_dev;
+    file_ino = st.st_ino;
+  }
+}
 
 ListenSocket::~ListenSocket() { close(); }
 
@@ -37,7 +43,12 @@ void ListenSocket::close() {
   backoff.cancel();
   boost::system::error_code ignored;
   desc.close(ignored);
-  if (created_file) net::unlink_socket_file(endpoint);
+  // Only the file superd bound: not one that replaced it since, nor one
+  // found at the same path after a chroot.
+  struct stat st{};
+  if (created_file && ::lstat(endpoint.host.c_str(), &st) == 0 && st.st_dev == file_dev &&
+      st.st_ino == file_ino)
+    net::unlink_socket_file(endpoint);
 }
 
 bool system_v6only_default() {

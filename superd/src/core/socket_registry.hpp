@@ -6,6 +6,8 @@
 // leaves the running set untouched.
 #pragma once
 
+#include <sys/types.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,6 +43,8 @@ struct ListenSocket : std::enable_shared_from_this<ListenSocket> {
   std::string address;     ///< As bound, for logs: "127.0.0.1:7/tcp".
   boost::asio::posix::stream_descriptor desc;
   bool created_file;       ///< False for inherited sockets: their file is not ours to remove.
+  dev_t file_dev = 0;      ///< The Unix socket file superd created, removed only if still there.
+  ino_t file_ino = 0;
   bool closed = false;
   bool blocking = false;   ///< O_NONBLOCK is clear (wait-mode programs want that).
   // Serving state, kept across a change of owner.

@@ -92,17 +92,31 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
     error += " (" + where(*next, failed->service) + ")";
     return false;
   }
-  if (!initial && log_setup_ && !log_setup_(*next, error)) {
+  // Options of kept sockets change in place; a failure (chmod after the
+  // privilege drop, say) puts back those already changed.
+  std::vector<OptionChange> done;
+  bool ok = true;
+  for (const OptionChange& c : plan.reconfigure) {
+    if (!registry_.reconfigure(c, error)) {
+      error += " (" + where(*next, c.socket.service) + ")";
+      ok = false;
+      break;
+    }
+    done.push_back(c);
+  }
+  if (ok && !initial && log_setup_) ok = log_setup_(*next, error);
+  if (!ok) {
+    for (auto it = done.rbegin(); it != done.rend(); ++it) {
+      OptionChange back = *it;
+      std::swap(back.socket.options, back.previous);
+      std::string ignored;
+      registry_.reconfigure(back, ignored);
+    }
     registry_.rollback();
     return false;
   }
   // From here on nothing fails: the new configuration is committed.
   registry_.commit();
-  for (const OptionChange& c : plan.reconfigure) {
-    std::string why;
-    if (!registry_.reconfigure(c, why))
-      log_.log(log::kWarning, why + " (" + where(*next, c.socket.service) + ")");
-  }
   std::set<std::string> unchanged(plan.unchanged.begin(), plan.unchanged.end());
   std::map<std::string, std::shared_ptr<Service>> old;
   for (auto& s : services_) old[s->config().name] = s;
