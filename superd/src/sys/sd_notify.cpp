@@ -24,7 +24,10 @@ bool sd_notify(std::string_view state) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!fd) return false;
   socklen_t alen = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len);
-  return ::sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL,
+  // Never wait: a datagram socket whose reader is slow blocks the sender once
+  // its queue is full, and a storm of SIGHUPs makes two messages a reload.
+  // A lost notification is better than a frozen event loop.
+  return ::sendto(fd.get(), state.data(), state.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                   reinterpret_cast<sockaddr*>(&addr), alen) >= 0;
 }
 
