@@ -222,6 +222,18 @@ BOOST_AUTO_TEST_CASE(sighup_storm_leaves_one_complete_configuration) {
   BOOST_TEST(r.count("reload failed") == 0);
 }
 
+BOOST_AUTO_TEST_CASE(many_reloads_with_a_notify_reader_that_lags) {
+  // Each reload sends two sd_notify messages; this harness reads them only
+  // when asked, so its queue fills up. superd must drop them, not block.
+  Running r(kEchoDay, 2);
+  for (int i = 0; i < 600; ++i) {
+    ::kill(r.superd->pid(), SIGHUP);
+    ::usleep(2000);
+  }
+  BOOST_TEST(tcp_talk(r.ports[0], "still\n", 6, 5) == "still\n");
+  BOOST_TEST(r.count("reload failed") == 0);
+}
+
 BOOST_AUTO_TEST_CASE(log_file_is_reopened) {
   Running r("log_file = @DIR@/a.log\n[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n");
   std::string path = r.dir.path() + "/a.log";
