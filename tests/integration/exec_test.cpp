@@ -143,6 +143,36 @@ BOOST_AUTO_TEST_CASE(a_program_flooding_stderr_cannot_flood_the_log) {
   BOOST_TEST(r.count("]: flood") <= 1000);
 }
 
+BOOST_AUTO_TEST_CASE(last_stderr_lines_come_before_the_end_line) {
+  // The lines wait in superd's datagram queue when the program is reaped: they are read first.
+  Running r(std::string("[last]\nport = 127.0.0.1:@P0@\n"
+                        "exec = /bin/sh -c 'echo to-client; echo last-words >&2; printf unfinished >&2'\n") + kUser);
+  for (int i = 0; i < 5; ++i) BOOST_TEST(tcp_talk(r.ports[0], "") == "to-client\n");
+  for (int i = 0; i < 200 && r.count("end service=last") < 5; ++i) ::usleep(50000);
+  BOOST_REQUIRE(r.count("end service=last") == 5);
+  // Connections may overlap: each program's lines are checked against its own end line.
+  std::string log = r.superd->log();
+  for (std::size_t end = log.find("end service=last"); end != std::string::npos;
+       end = log.find("end service=last", end + 1)) {
+    std::size_t at = log.find(" pid=", end) + 5;
+    std::string pid = log.substr(at, log.find(' ', at) - at);
+    std::size_t words = log.find("last[" + pid + "]: last-words\n"), rest = log.find("last[" + pid + "]: unfinished\n");
+    BOOST_TEST(words < rest, log);
+    BOOST_TEST(rest < end, log);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_100_kib_write_to_stderr_is_relayed_whole) {
+  // One write is one datagram: up to the socket's send buffer (about 416 KiB) it goes through at once.
+  Running r(std::string("[big]\nport = 127.0.0.1:@P0@\n"
+                        "exec = /usr/bin/perl -e '$n = syswrite(STDERR, \"x\" x 102400); print \"wrote $n\\n\"'\n") +
+            kUser);
+  BOOST_TEST(tcp_talk(r.ports[0], "") == "wrote 102400\n", r.superd->log().substr(0, 2000));
+  BOOST_TEST(r.superd->wait_log("end service=big"));
+  // No newline: 2048-byte pieces, 50 of them.
+  BOOST_TEST(r.count("]: " + std::string(2048, 'x')) == 50);
+}
+
 BOOST_AUTO_TEST_CASE(exec_failures_are_logged_with_errno_and_serving_goes_on) {
   Running r(std::string("[gone]\nport = 127.0.0.1:@P0@\nexec = /nonexistent/program --flag\n") + kUser +
             "[noexec]\nport = 127.0.0.1:@P1@\nexec = @DIR@/superd.conf\n" + kUser +

@@ -11,70 +11,6 @@ namespace superd::core {
 
 namespace asio = boost::asio;
 
-namespace {
-
-constexpr std::size_t kMaxLine = 2048;
-// A program flooding its stderr must not flood superd's log: past this many
-// lines a second the rest of that second is counted, not written.
-constexpr int kLinesPerSecond = 100;
-
-// Reads one child's stderr pipe until EOF; whole lines go to the log.
-class StderrRelay : public std::enable_shared_from_this<StderrRelay> {
- public:
-  StderrRelay(asio::io_context& io, int fd, std::string tag, int level, log::Logger& log)
-      : pipe_(io, fd), tag_(std::move(tag)), level_(level), log_(log) {}
-  void start() {
-    pipe_.async_wait(asio::posix::descriptor_base::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) {
-                       if (!ec) self->on_readable();
-                     });
-  }
-
- private:
-  void on_readable() {
-    char buf[4096];
-    ssize_t n = ::read(pipe_.native_handle(), buf, sizeof buf);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return start();
-    if (n <= 0) {
-      if (!line_.empty()) emit();
-      report_dropped();
-      return;  // EOF or error: the relay ends with its last reference
-    }
-    for (ssize_t i = 0; i < n; ++i) {
-      if (buf[i] == '\n') emit();
-      else if (line_.size() < kMaxLine) line_ += buf[i];
-      else { emit(); line_ += buf[i]; }
-    }
-    start();
-  }
-  void emit() {
-    double now = now_seconds();
-    if (now - window_start_ >= 1.0) {
-      report_dropped();
-      window_start_ = now;
-      lines_ = 0;
-    }
-    if (++lines_ <= kLinesPerSecond) log_.write(level_, tag_ + ": " + line_);
-    else ++dropped_;
-    line_.clear();
-  }
-  void report_dropped() {
-    if (dropped_ > 0)
-      log_.write(level_, tag_ + ": " + std::to_string(dropped_) + " more stderr line(s) not logged (over " +
-                             std::to_string(kLinesPerSecond) + " a second)");
-    dropped_ = 0;
-  }
-  asio::posix::stream_descriptor pipe_;
-  std::string tag_, line_;
-  int level_;
-  double window_start_ = 0;
-  int lines_ = 0;
-  long dropped_ = 0;
-  log::Logger& log_;
-};
-
-}  // namespace
-
 std::string describe_status(int st) {
   if (WIFEXITED(st)) return "exit:" + std::to_string(WEXITSTATUS(st));
   if (WIFSIGNALED(st)) {
@@ -84,7 +20,7 @@ std::string describe_status(int st) {
   return "unknown:" + std::to_string(st);
 }
 
-ChildSet::ChildSet(asio::io_context& io, log::Logger& log) : io_(io), sigchld_(io, SIGCHLD), log_(log) {
+ChildSet::ChildSet(asio::io_context& io, log::Logger& log) : io_(io), sigchld_(io, SIGCHLD), log_(log), relay_(io, log) {
   wait_signal();
 }
 
@@ -121,18 +57,13 @@ void ChildSet::finish(pid_t pid) {
   auto it = children_.find(pid);
   OnExit cb = std::move(it->second);
   children_.erase(it);
+  relay_.forget(pid);  // its last stderr lines come before its end line
   if (cb) cb(status);
 }
 
-void ChildSet::add(pid_t pid, OnExit on_exit) { children_.emplace(pid, std::move(on_exit)); }
-
-void ChildSet::relay_stderr(int fd, std::string tag, int level) {
-  try {
-    std::make_shared<StderrRelay>(io_, fd, tag, level, log_)->start();
-  } catch (const std::exception& e) {  // the pipe could not be watched: its output is lost
-    ::close(fd);
-    log_.log(log::kWarning, tag + ": stderr not relayed: " + e.what());
-  }
+void ChildSet::add(pid_t pid, const std::string& stderr_name, OnExit on_exit) {
+  children_.emplace(pid, std::move(on_exit));
+  if (!stderr_name.empty()) relay_.watch(pid, stderr_name);
 }
 
 std::size_t ChildSet::signal_all(int sig) {
@@ -145,6 +76,7 @@ std::size_t ChildSet::signal_all(int sig) {
 void ChildSet::stop() {
   boost::system::error_code ignored;
   sigchld_.cancel(ignored);
+  relay_.stop();
 }
 
 }  // namespace superd::core

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // ChildSet: the programs superd started. SIGCHLD arrives through the event
 // loop; every exited child is reaped with waitpid(WNOHANG) and its owner's
-// callback runs. Also relays each child's stderr into the log, line by line.
+// callback runs. Its StderrRelay logs what the children write to stderr.
 #pragma once
 
 #include <sys/types.h>
@@ -14,6 +14,7 @@
 #include <unordered_map>
 
 #include "core/context.hpp"
+#include "core/stderr_relay.hpp"
 
 namespace superd::core {
 
@@ -25,10 +26,11 @@ class ChildSet {
   ChildSet(const ChildSet&) = delete;
   ChildSet& operator=(const ChildSet&) = delete;
 
-  /// Registers a started child; `on_exit` runs once it has been reaped.
-  void add(pid_t pid, OnExit on_exit);
-  /// Reads `fd` (a pipe from the child's stderr) and logs each line with `tag`.
-  void relay_stderr(int fd, std::string tag, int level);
+  /// Registers a started child; `on_exit` runs once it has been reaped. A
+  /// non-empty `stderr_name` tags what it writes to stderr_fd() as `NAME[PID]`.
+  void add(pid_t pid, const std::string& stderr_name, OnExit on_exit);
+  /// The stderr for programs with stderr = log; -1 when there is none.
+  int stderr_fd() const { return relay_.write_fd(); }
   /// Sends `sig` to every live child (and its process group). Returns how many.
   std::size_t signal_all(int sig);
   std::size_t size() const { return children_.size(); }
@@ -46,6 +48,7 @@ class ChildSet {
   boost::asio::io_context& io_;
   boost::asio::signal_set sigchld_;
   log::Logger& log_;
+  StderrRelay relay_;
   std::unordered_map<pid_t, OnExit> children_;
 };
 

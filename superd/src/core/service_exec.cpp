@@ -2,7 +2,6 @@
 // Service, part two: programs. nowait starts one per accepted connection;
 // wait hands the listening or datagram socket itself to one program at a
 // time and watches the socket again when it exits.
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,7 +10,6 @@
 #include "core/child_set.hpp"
 #include "core/service.hpp"
 #include "net/endpoint.hpp"
-#include "sys/unique_fd.hpp"
 
 namespace superd::core {
 
@@ -54,26 +52,19 @@ void Service::serve_program(int fd, const Peer& peer) {
 
 bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
                           std::function<void(int, double, pid_t)> on_exit) {
-  sys::UniqueFd err_rd, err_wr;
+  bool relayed = false;
   plan.fd0 = plan.fd1 = stdio_fd;
   plan.max_fd = ctx_.max_fd;
   switch (cfg_.stderr_mode) {
     case conf::StderrMode::Socket: plan.fd2 = stdio_fd; break;
     case conf::StderrMode::Null: plan.fd2 = ctx_.null_fd; break;
-    case conf::StderrMode::Log: {
-      int p[2];
-      // Relayed lines are notices: below that level the pipe would only be read to be dropped.
-      if (cfg_.log_level.value >= log::kNotice && ::pipe2(p, O_CLOEXEC) == 0) {
-        err_rd.reset(p[0]);
-        err_wr.reset(p[1]);
-        ::fcntl(p[0], F_SETFL, O_NONBLOCK);
-      }
-      plan.fd2 = err_wr ? err_wr.get() : ctx_.null_fd;
+    case conf::StderrMode::Log:
+      // Relayed lines are notices: below that level they would only be read to be dropped.
+      relayed = cfg_.log_level.value >= log::kNotice && ctx_.children.stderr_fd() >= 0;
+      plan.fd2 = relayed ? ctx_.children.stderr_fd() : ctx_.null_fd;
       break;
-    }
   }
   proc::SpawnResult r = ctx_.spawner.spawn(plan);
-  err_wr.reset();
   const char* program = program_.argv[0];
   if (r.pid < 0) {
     ++counters_->stats.failed;
@@ -86,14 +77,12 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
     slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) +
                                 " (pid " + std::to_string(r.pid) + ", peer " + peer_text + ")");
   }
-  if (err_rd)
-    ctx_.children.relay_stderr(err_rd.release(), cfg_.name + "[" + std::to_string(r.pid) + "]",
-                               log::kNotice);
   double t0 = now_seconds();
   pid_t pid = r.pid;
   // The callback holds the service: a reload that replaces or removes it
   // still gets this program's end line and counts right.
-  ctx_.children.add(pid, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
+  std::string stderr_name = relayed ? cfg_.name : std::string();
+  ctx_.children.add(pid, stderr_name, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
     cb(status, t0, pid);
   });
   return true;
