@@ -68,7 +68,8 @@ StderrRelay::StderrRelay(asio::io_context& io, log::Logger& log) : read_(io), lo
   socklen_t len = sizeof size;
   if (::getsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &size, &len) != 0) size = kSendBuffer;
   // No datagram is larger than the sender's buffer, so none is cut short.
-  buf_.resize(static_cast<std::size_t>(size));
+  buf_size_ = static_cast<std::size_t>(size);
+  buf_.reset(new char[buf_size_]);
   read_.assign(sv[0]);
   write_fd_ = sv[1];
   wait();
@@ -90,7 +91,7 @@ bool StderrRelay::receive(int max) {
   if (!read_.is_open()) return false;
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(ucred))];
   for (int i = 0; i < max; ++i) {
-    iovec iov{buf_.data(), buf_.size()};
+    iovec iov{buf_.get(), buf_size_};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -103,7 +104,7 @@ bool StderrRelay::receive(int max) {
     cmsghdr* c = CMSG_FIRSTHDR(&msg);
     if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
       pid = reinterpret_cast<const ucred*>(CMSG_DATA(c))->pid;
-    take(pid, buf_.data(), static_cast<std::size_t>(n));
+    take(pid, buf_.get(), static_cast<std::size_t>(n));
   }
   return true;
 }

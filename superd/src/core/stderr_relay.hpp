@@ -10,6 +10,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -63,7 +64,10 @@ class StderrRelay {
   boost::asio::posix::stream_descriptor read_;
   int write_fd_ = -1;
   log::Logger& log_;
-  std::vector<char> buf_;
+  /// As large as the biggest datagram; left uninitialised so that its pages
+  /// cost memory only once a large write has used them.
+  std::unique_ptr<char[]> buf_;
+  std::size_t buf_size_ = 0;
   std::unordered_map<pid_t, Writer> writers_;
   std::size_t orphans_ = 0;  ///< Writers with owner 0.
 };
