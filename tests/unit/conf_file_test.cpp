@@ -14,38 +14,17 @@
 #include <fstream>
 
 #include "conf/ini_source.hpp"
+#include "temp_dir.hpp"
 
 using namespace superd::conf;
 using superd::Diagnostic;
 
 namespace {
 
+using superd::test::TempDir;
+
 using Lines = std::vector<std::string>;
 
-/// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/superd-unit-XXXXXX";
-    BOOST_TEST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& rel, const std::string& text) const {
-    std::string full = path + "/" + rel;
-    std::ofstream(full, std::ios::binary) << text;
-    return full;
-  }
-  std::string fifo(const std::string& rel) const {
-    std::string full = path + "/" + rel;
-    BOOST_TEST_REQUIRE(mkfifo(full.c_str(), 0600) == 0);
-    return full;
-  }
-};
 
 /// The diagnostics of read_conf_file(path), as printed.
 Lines read_errors(const std::string& path, Settings* out = nullptr) {

@@ -3,16 +3,16 @@
 // memory), and includes on a fresh temporary directory.
 #include "conf/ini_source.hpp"
 
-#include <stdlib.h>
-
 #include <boost/test/unit_test.hpp>
-#include <filesystem>
-#include <fstream>
+
+#include "temp_dir.hpp"
 
 using namespace superd::conf;
 using superd::Diagnostic;
 
 namespace {
+
+using superd::test::TempDir;
 
 struct Parsed {
   Settings settings;
@@ -40,26 +40,6 @@ std::vector<std::string> flat(const Settings& settings) {
 
 using Lines = std::vector<std::string>;
 
-/// A fresh directory under $TMPDIR (or /tmp), removed with everything in it.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    const char* base = getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/superd-unit-XXXXXX";
-    BOOST_TEST_REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& rel, const std::string& text) const {
-    std::string full = path + "/" + rel;
-    std::filesystem::create_directories(std::filesystem::path(full).parent_path());
-    std::ofstream(full, std::ios::binary) << text;
-    return full;
-  }
-};
 
 }  // namespace
 
