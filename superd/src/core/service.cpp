@@ -88,7 +88,6 @@ void Service::start(SocketList sockets) {
       l->backing_off = false;
     }
     l->fast_exits = 0;
-    if (!l->child_running) set_mode(*l);
     if (builtin_ && !l->endpoint.stream()) {
       DatagramPort::Admit admit;
       if (!cfg_.access.empty() && !l->endpoint.unix_domain())
@@ -132,8 +131,8 @@ bool Service::wait_mode(const ListenSocket& l) const {
 // A wait-mode program receives this very socket and expects it blocking;
 // superd itself only waits for readiness on it, and accepts in a loop that
 // must never block. A reload can hand a socket from one kind to the other
-// while a readiness wait is pending, so this runs when a service takes a
-// socket and again before it uses one.
+// while a readiness wait is pending, so this runs each time the socket is
+// used, on the owner of that moment.
 void Service::set_mode(ListenSocket& l) {
   bool want = wait_mode(l);
   if (want == l.blocking) return;
@@ -147,7 +146,6 @@ void Service::arm(ListenSocket& l) {
   if (ctx_.stopping || released_ || !owns(l) || l.closed || l.watching || l.child_running ||
       l.backing_off)
     return;
-  set_mode(l);
   l.watching = true;
   // The wait holds the socket, not the service: it goes to whoever owns the
   // socket when it completes (a reload may have handed it over).
