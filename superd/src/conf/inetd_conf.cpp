@@ -46,6 +46,13 @@ std::vector<std::string_view> fields_of(std::string_view line) {
   return out;
 }
 
+// True when `s` is non-empty and every character is a letter, a digit or one of `extra`.
+bool only(std::string_view s, const char* extra) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [extra](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr(extra, c);
+  });
+}
+
 bool known_proto(std::string_view p) {
   for (const char* k : {"tcp", "tcp4", "tcp6", "tcp46", "udp", "udp4", "udp6", "udp46", "unix"})
     if (p == k) return true;
@@ -80,7 +87,8 @@ bool parse_user(LineReader& r, std::string_view text, InetdEntry& e) {
   if (sep == std::string_view::npos) sep = text.find('.');
   e.user = std::string(text.substr(0, sep));
   if (sep != std::string_view::npos) e.group = std::string(text.substr(sep + 1));
-  if (e.user.empty() || (sep != std::string_view::npos && e.group.empty())) {
+  const char* name_chars = "_.-$";
+  if (!only(e.user, name_chars) || (sep != std::string_view::npos && !only(e.group, name_chars))) {
     r.error("bad user field '" + std::string(text) + "'", "expected USER, USER.GROUP or USER:GROUP");
     return false;
   }
@@ -133,11 +141,19 @@ void parse_entry(LineReader& r, const std::vector<std::string_view>& f, const st
     r.error("no service name in '" + std::string(f[0]) + "'");
     return;
   }
+  if (!e.host.empty() && !only(e.host, ".-_:%*")) {
+    r.error("bad host '" + e.host + "'", "expected an address or a host name");
+    return;
+  }
   if (e.service.rfind("tcpmux/", 0) == 0) {
     r.error("TCPMUX service '" + e.service + "' is not supported");
     return;
   }
-  if (e.proto != "unix" && e.service.find('/') != std::string::npos) {
+  if (e.proto == "unix" && e.service[0] != '/') {
+    r.error("Unix socket path '" + e.service + "' must be absolute");
+    return;
+  }
+  if (e.proto != "unix" && !only(e.service, "-_.+")) {
     r.error("service '" + e.service + "' is not a service name or port number");
     return;
   }
@@ -165,7 +181,7 @@ std::string sanitized(std::string_view name) {
   std::string out;
   for (char c : name)
     out += std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' ? c : '_';
-  if (out.size() > 60) out.resize(60);  // room for a suffix within the 64 allowed
+  if (out.size() > 48) out.resize(48);  // room for "-tcp46-N..." within the 64 allowed
   return out;
 }
 
@@ -212,8 +228,15 @@ void parse_inetd_conf(std::string_view text, const std::string& file,
               std::to_string(kMaxLineLength) + " allowed");
       continue;
     }
-    if (line.find('\0') != std::string_view::npos) {
-      r.error("line contains a NUL byte");
+    // Text only: a control character is a damaged file, not a separator.
+    auto bad = std::find_if(line.begin(), line.end(), [](char c) {
+      return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f;
+    });
+    if (bad != line.end()) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02x", static_cast<unsigned char>(*bad));
+      r.error(std::string("line contains control character ") + hex + " at column " +
+              std::to_string(bad - line.begin() + 1));
       continue;
     }
     r.text = line;
@@ -224,6 +247,10 @@ void parse_inetd_conf(std::string_view text, const std::string& file,
       if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
       if (h.empty()) {
         r.error("empty host in '" + std::string(f[0]) + "'", "write '*:' for every address");
+        continue;
+      }
+      if (!only(h, ".-_:%*")) {
+        r.error("bad host '" + std::string(h) + "'", "expected an address or a host name");
         continue;
       }
       host = h == "*" ? "" : std::string(h);
