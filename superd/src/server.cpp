@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "conf/cli_source.hpp"
+#include "conf/inetd_conf.hpp"
 #include "conf/ini_source.hpp"
 #include "conf/render.hpp"
 #include "conf/resolve.hpp"
@@ -43,6 +44,20 @@ void ensure_std_fds() {
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
 }
 
+
+// --import-inetd FILE: the file's services as conf sections on stdout, or
+// every bad line on stderr and nothing on stdout.
+int import_inetd(const std::string& path) {
+  std::vector<Diagnostic> diags;
+  std::vector<conf::InetdEntry> entries;
+  conf::read_inetd_conf(path, entries, diags, false);
+  print_diags(diags);
+  if (has_errors(diags)) return kExitConfig;
+  std::cout << "# superd services imported from " << path << " (superd --import-inetd).\n"
+            << "# Programs run with the argv inetd gave them: exec = @PROGRAM ARGV0 ARGS...\n"
+            << conf::render_inetd_import(entries);
+  return kExitOk;
+}
 }  // namespace
 
 struct Server::Impl {
@@ -139,6 +154,7 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
     std::cerr << "superd: --dump-schema: unknown format '" << cl.dump_schema << "' (expected man)\n";
     return kExitUsage;
   }
+  if (!cl.import_inetd.empty()) return import_inetd(cl.import_inetd);
   if (!cl.inetd_service.empty()) {
     std::cerr << "superd: --inetd is not implemented yet\n";
     return kExitUsage;
@@ -181,7 +197,7 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
   std::string error;
   const std::string dir = start_dir();
   for (conf::Setting& s : input.args)
-    if (s.section.empty() && s.key == "conf_file") s.text = absolute(s.text, dir);
+    if (s.section.empty() && (s.key == "conf_file" || s.key == "inetd_conf")) s.text = absolute(s.text, dir);
   if (!setup_log(logger, config, dir, error)) {
     std::cerr << "superd: " << error << "\n";
     return kExitSystem;

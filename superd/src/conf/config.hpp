@@ -35,6 +35,7 @@ struct ServiceConfig {
   std::string host = "*";
   std::string proto = "tcp";
   Backlog listen;
+  std::optional<bool> v6only;  ///< Unset: "*" dual-stack, "[::]" as the system says.
   // What serves a connection: exactly one of these.
   Argv exec;
   std::string builtin;
@@ -74,6 +75,7 @@ struct ServiceConfig {
 struct GlobalConfig {
   std::string conf_file;
   std::vector<std::string> include;
+  std::vector<std::string> inetd_conf;  ///< inetd.conf files read, as absolute paths.
   std::string log_file;  ///< Empty: stderr, or syslog when `background`.
   std::string syslog_ident = "superd";
   Facility syslog_facility;

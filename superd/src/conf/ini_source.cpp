@@ -188,8 +188,36 @@ void parse_text(ReadContext& ctx, std::string_view text, const std::string& name
   }
 }
 
+void read_path(ReadContext& ctx, const std::string& path, const Origin* from) {
+  char real[PATH_MAX];
+  std::string canon = realpath(path.c_str(), real) ? real : path;
+  for (const auto& open : ctx.stack) {
+    if (open == canon) {
+      error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
+               "include cycle: '" + path + "' is already being read");
+      return;
+    }
+  }
+  if (ctx.stack.size() >= kMaxIncludeDepth) {
+    error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
+             "includes nested deeper than " + std::to_string(kMaxIncludeDepth));
+    return;
+  }
+  std::string text;
+  if (std::string why = read_regular_file(path, text); !why.empty()) {
+    error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
+             "cannot read '" + path + "': " + why);
+    return;
+  }
+  ctx.stack.push_back(canon);
+  parse_text(ctx, text, path);
+  ctx.stack.pop_back();
+}
+
+}  // namespace
+
 // Why a file that is not a regular file is refused: "a directory, not a regular file".
-std::string not_regular(mode_t mode) {
+static std::string not_regular(mode_t mode) {
   const char* kind = S_ISDIR(mode)    ? "a directory"
                      : S_ISFIFO(mode) ? "a FIFO"
                      : S_ISCHR(mode)  ? "a character device"
@@ -200,7 +228,7 @@ std::string not_regular(mode_t mode) {
 }
 
 // "more than the 16 MiB allowed".
-std::string over_cap() {
+static std::string over_cap() {
   return "more than the " + std::to_string(kMaxConfFileSize / (1024 * 1024)) + " MiB allowed";
 }
 
@@ -230,33 +258,6 @@ std::string read_regular_file(const std::string& path, std::string& text) {
   }
 }
 
-void read_path(ReadContext& ctx, const std::string& path, const Origin* from) {
-  char real[PATH_MAX];
-  std::string canon = realpath(path.c_str(), real) ? real : path;
-  for (const auto& open : ctx.stack) {
-    if (open == canon) {
-      error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
-               "include cycle: '" + path + "' is already being read");
-      return;
-    }
-  }
-  if (ctx.stack.size() >= kMaxIncludeDepth) {
-    error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
-             "includes nested deeper than " + std::to_string(kMaxIncludeDepth));
-    return;
-  }
-  std::string text;
-  if (std::string why = read_regular_file(path, text); !why.empty()) {
-    error_at(ctx, from ? from->file : std::string(), from ? from->line : 0,
-             "cannot read '" + path + "': " + why);
-    return;
-  }
-  ctx.stack.push_back(canon);
-  parse_text(ctx, text, path);
-  ctx.stack.pop_back();
-}
-
-}  // namespace
 
 bool valid_service_name(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;

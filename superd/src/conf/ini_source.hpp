@@ -28,6 +28,11 @@ void read_conf_file(const std::string& path, Settings& out, std::vector<Diagnost
 void parse_string(std::string_view text, const std::string& name, Settings& out,
                   std::vector<Diagnostic>& diags);
 
+/// Reads the regular file at `path` whole into `text`, without blocking;
+/// returns why it cannot ("a directory, not a regular file", an errno
+/// text, a size over kMaxConfFileSize), or "" when it could.
+std::string read_regular_file(const std::string& path, std::string& text);
+
 /// True when `name` can name a service section: letters, digits, '_' and '-', at most 64.
 bool valid_service_name(std::string_view name);
 

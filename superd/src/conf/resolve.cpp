@@ -2,10 +2,13 @@
 #include "conf/resolve.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <set>
 
+#include "conf/inetd_conf.hpp"
 #include "conf/ini_source.hpp"
 #include "conf/schema.hpp"
 
@@ -161,6 +164,56 @@ bool refuse_in_chroot(const Privileges& running, std::vector<Diagnostic>& diags)
   return false;
 }
 
+
+// The inetd.conf files named by the highest layer that sets `inetd_conf`.
+std::vector<std::string> inetd_paths(const std::vector<const Setting*>& all) {
+  std::vector<std::string> paths;
+  Layer best = Layer::Default;
+  for (const Setting* s : all) {
+    if (!s->section.empty() || s->key != "inetd_conf") continue;
+    if (paths.empty() || s->origin.layer < best) paths.clear(), best = s->origin.layer;
+    if (s->origin.layer == best && !s->text.empty()) paths.push_back(s->text);
+  }
+  return paths;
+}
+
+// The services of the inetd.conf files: each entry's settings, unless a
+// section of the conf file has its name (one service, defined once).
+void read_inetd_services(const std::vector<const Setting*>& all, Settings& out,
+                         std::vector<Diagnostic>& diags) {
+  std::vector<InetdEntry> entries;
+  for (const std::string& path : inetd_paths(all)) read_inetd_conf(path, entries, diags);
+  if (entries.empty()) return;
+  std::map<std::string, Origin> sections;
+  for (const Setting* s : all)
+    if (!s->section.empty() && s->origin.layer == Layer::ConfFile) sections.emplace(s->section, s->origin);
+  std::vector<std::string> names = inetd_service_names(entries);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    auto it = sections.find(names[i]);
+    if (it == sections.end()) continue;
+    Origin at{Layer::ConfFile, entries[i].file, entries[i].line};
+    diags.push_back(diagnostic_at(at, names[i], "inetd_conf",
+                                  "service '" + names[i] + "' is also defined at " +
+                                      it->second.place() + ":" + std::to_string(it->second.line),
+                                  "a service is defined once: remove this entry or rename the [" +
+                                      names[i] + "] section"));
+  }
+  for (Setting& s : inetd_settings(entries))
+    if (!sections.count(s.section)) out.push_back(std::move(s));
+}
+
+// A relative inetd_conf in a conf file names a file beside that conf file;
+// made absolute, it is the path superd watches.
+void absolute_inetd_paths(Settings& conf) {
+  for (Setting& s : conf)
+    if (s.section.empty() && s.key == "inetd_conf" && !s.text.empty() && s.text[0] != '/') {
+      auto slash = s.origin.file.rfind('/');
+      if (slash != std::string::npos) s.text = s.origin.file.substr(0, slash + 1) + s.text;
+      char cwd[PATH_MAX];
+      if (s.text[0] != '/' && ::getcwd(cwd, sizeof cwd)) s.text = std::string(cwd) + "/" + s.text;
+    }
+}
+
 }  // namespace
 
 // validate.cpp
@@ -196,10 +249,15 @@ bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& 
     parse_string(input.embedded_conf, out.conf_path, conf, diags);
   }
 
+  absolute_inetd_paths(conf);
   std::vector<const Setting*> all;
   for (const Setting& s : input.args)
     if (check_setting(s, diags)) all.push_back(&s);
   for (const Setting& s : conf)
+    if (check_setting(s, diags)) all.push_back(&s);
+  Settings inetd;  // the services of inetd.conf files, after the conf file's
+  read_inetd_services(all, inetd, diags);
+  for (const Setting& s : inetd)
     if (check_setting(s, diags)) all.push_back(&s);
   std::stable_sort(all.begin(), all.end(), [](const Setting* a, const Setting* b) {
     return a->origin.layer < b->origin.layer;

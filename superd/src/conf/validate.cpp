@@ -72,8 +72,10 @@ void check_endpoints(Checker& ck) {
     std::string err;
     if (!net::parse_endpoint(text, s.host, s.proto, e, err))
       ck.error("port", i, "bad endpoint '" + text + "': " + err);
-    else
+    else {
+      if (!e.unix_domain()) e.v6only = s.v6only;
       s.endpoints.push_back(e);
+    }
   }
 }
 
@@ -107,7 +109,7 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
   }
   // Caught here, a typo shows in --check rather than as exit 127 on every
   // connection; a warning only, since the program may be installed later.
-  std::string path = s.chroot + s.exec.words[0];
+  std::string path = s.chroot + s.exec.program();
   if (::access(path.c_str(), X_OK) != 0) {
     int err = errno;
     bool ok = ck.ok;
@@ -140,7 +142,7 @@ void check_identity(Checker& ck, const UserDb& users, const Privileges& running)
                  "run superd as root or with CAP_SETUID and CAP_SETGID, or remove 'user'");
     }
   } else if (has_exec && running.root) {
-    ck.error("exec", "would run '" + s.exec.words[0] + "' as root without saying so",
+    ck.error("exec", "would run '" + s.exec.program() + "' as root without saying so",
              "set 'user' to the account it should run as; 'user = root' allows root");
   }
   if (!s.group.empty()) {

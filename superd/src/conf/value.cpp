@@ -140,13 +140,25 @@ bool split_words(std::string_view text, std::vector<std::string>& words, std::st
 }
 
 bool parse_value(std::string_view text, Argv& out, std::string& error) {
+  out = Argv{};
   if (!split_words(text, out.words, error)) return false;
   if (text.find_first_not_of(" \t") != std::string_view::npos && out.words.empty()) {
     error = "exec names no program";
     return false;
   }
-  if (!out.words.empty() && (out.words[0].empty() || out.words[0][0] != '/')) {
-    error = "program " + quoted(out.words[0]) + " must be an absolute path (e.g. /usr/sbin/sshd)";
+  // "@PATH ARGV0 ARGS..." runs PATH with an argv of its own, as inetd.conf's
+  // server and arguments fields do (tcpd finds the daemon by its argv[0]).
+  if (!out.words.empty() && out.words[0].size() > 1 && out.words[0][0] == '@') {
+    out.path = out.words[0].substr(1);
+    out.words.erase(out.words.begin());
+    if (out.words.empty()) {
+      error = "'@" + out.path + "' needs the program's argv[0] after it";
+      return false;
+    }
+  }
+  const std::string& program = out.program();
+  if (program.empty() || program[0] != '/') {
+    error = "program " + quoted(program) + " must be an absolute path (e.g. /usr/sbin/sshd)";
     return false;
   }
   return true;

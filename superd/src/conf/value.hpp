@@ -18,7 +18,10 @@ namespace superd::conf {
 
 /// A program's argv, split like a POSIX shell splits words (no expansion).
 struct Argv {
-  std::vector<std::string> words;
+  std::vector<std::string> words;  ///< The program's argv.
+  std::string path;  ///< The file run when it is not words[0]: "@PATH ARGV0 ARGS...".
+  /// The file to run: `path`, or the first word.
+  const std::string& program() const { return path.empty() ? words.front() : path; }
 };
 /// A duration in seconds ("30", "1.5", "30s", "5m", "2h").
 struct Seconds {

@@ -65,7 +65,7 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
       break;
   }
   proc::SpawnResult r = ctx_.spawner.spawn(plan);
-  const char* program = program_.argv[0];
+  const char* program = program_.path;
   if (r.pid < 0) {
     ++counters_->stats.failed;
     slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) + "; peer " +

@@ -57,7 +57,7 @@ bool system_v6only_default() {
   return (f >> v) && v != 0;
 }
 
-std::string socket_identity(int fd, bool v6only_default) {
+std::string socket_identity(int fd) {
   int type = 0;
   socklen_t tlen = sizeof type;
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) != 0) return "";
@@ -85,9 +85,7 @@ std::string socket_identity(int fd, bool v6only_default) {
     int v6only = 0;
     socklen_t vlen = sizeof v6only;
     ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &vlen);
-    // net::endpoint_identity() marks "[::]" IPv6-only only when the system
-    // default is; an IPv6-only socket elsewhere matches no endpoint.
-    if (v6only) id += v6only_default ? " v6only" : " v6only-explicit";
+    if (v6only) id += " v6only";
   }
   return id;
 }
@@ -105,7 +103,7 @@ int SocketRegistry::adopt_inherited(log::Logger& log) {
   int taken = 0;
   for (int fd = kListenFdsStart; fd < kListenFdsStart + n; ++fd) {
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-    std::string id = socket_identity(fd, v6only_default_);
+    std::string id = socket_identity(fd);
     int type = 0, listening = 0;
     socklen_t len = sizeof type;
     ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);

@@ -103,7 +103,7 @@ class SocketRegistry {
 
 /// The identity of an open socket (what it is bound to), as
 /// net::endpoint_identity() writes it; "" when it is not a bound socket.
-std::string socket_identity(int fd, bool v6only_default);
+std::string socket_identity(int fd);
 
 /// The system's net.ipv6.bindv6only setting.
 bool system_v6only_default();

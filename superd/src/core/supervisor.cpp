@@ -29,6 +29,7 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
       sessions_(io_),
       ctx_{io_, log, children_, sessions_, spawner_},
       registry_(io_, system_v6only_default()),
+      watch_(io_, log, [this] { queue_reload(); }),
       signals_(io_),
       shutdown_timer_(io_),
       shutdown_poll_(io_) {
@@ -95,19 +96,22 @@ void Supervisor::on_signal(int sig) {
       for (const std::string& line : status()) log_.write(log::kNotice, line);
       return;
     case SIGHUP:
-      // A burst of SIGHUPs makes one reload: they are merged until it runs.
-      if (reload_queued_) return;
-      reload_queued_ = true;
-      boost::asio::post(io_, [this] {
-        reload_queued_ = false;
-        reload();
-      });
-      return;
+      return queue_reload();
     case SIGQUIT:
       return begin_shutdown(true);
     default:
       return begin_shutdown(config_->global.stop_children);
   }
+}
+
+void Supervisor::queue_reload() {
+  // A burst of requests makes one reload: they are merged until it runs.
+  if (reload_queued_) return;
+  reload_queued_ = true;
+  boost::asio::post(io_, [this] {
+    reload_queued_ = false;
+    reload();
+  });
 }
 
 std::vector<std::string> Supervisor::status() const {
@@ -131,6 +135,7 @@ void Supervisor::begin_shutdown(bool stop_children) {
   }
   if (ctx_.stopping) return;
   ctx_.stopping = true;
+  watch_.watch({});
   sys::sd_notify("STOPPING=1");
   log_.log(log::kNotice, "stopping: closing " + std::to_string(services_.size()) +
                              " service(s), finishing " + std::to_string(sessions_.size()) +

@@ -16,6 +16,7 @@
 
 #include "conf/config.hpp"
 #include "core/child_set.hpp"
+#include "core/conf_watch.hpp"
 #include "core/context.hpp"
 #include "core/reload_plan.hpp"
 #include "core/service.hpp"
@@ -64,6 +65,8 @@ class Supervisor {
   void log_plan(const ReloadPlan& plan);
   std::string status_line() const;
   void wait_signals();
+  /// Reloads soon, once for a burst of requests (SIGHUP, a changed inetd.conf).
+  void queue_reload();
   void on_signal(int sig);
   void begin_shutdown(bool stop_children);
   void check_shutdown_done();
@@ -82,6 +85,7 @@ class Supervisor {
   std::shared_ptr<const conf::Config> config_;
   std::vector<std::shared_ptr<Service>> services_;  ///< Enabled services, in configuration order.
   std::map<std::string, std::shared_ptr<ServiceCounters>> counters_;  ///< By service name.
+  ConfWatch watch_;  ///< The inetd_conf files of the running configuration.
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_timer_, shutdown_poll_;
   double shutdown_deadline_ = 0;

@@ -32,7 +32,7 @@ std::string where(const conf::Config& c, const std::string& service) {
 }
 
 std::string what_serves(const conf::ServiceConfig& c) {
-  return c.builtin.empty() ? "exec " + c.exec.words[0] : "builtin " + c.builtin;
+  return c.builtin.empty() ? "exec " + c.exec.program() : "builtin " + c.builtin;
 }
 
 std::string monotonic_usec() {
@@ -155,6 +155,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   }
   // A limit may have changed (max_connections): paused services look again.
   for (auto& s : services_) s->resume();
+  watch_.watch(config_->global.inetd_conf);
   if (initial) {
     for (auto& s : services_)
       log_.log(log::kNotice, "service " + s->config().name + ": " + what_serves(s->config()) +

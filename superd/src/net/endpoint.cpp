@@ -111,7 +111,7 @@ std::string endpoint_identity(const Endpoint& e, bool v6only_default) {
   }
   std::string kind = e.transport == Transport::Tcp ? "tcp " : "udp ";
   std::string port = ":" + std::to_string(e.port);
-  if (e.host == "*") return kind + "[::]" + port;
+  if (e.host == "*") return kind + "[::]" + port + (e.v6only.value_or(false) ? " v6only" : "");
   char text[INET6_ADDRSTRLEN];
   in_addr a4;
   if (inet_pton(AF_INET, e.host.c_str(), &a4) == 1 && inet_ntop(AF_INET, &a4, text, sizeof text))
@@ -119,8 +119,8 @@ std::string endpoint_identity(const Endpoint& e, bool v6only_default) {
   in6_addr a6;
   if (inet_pton(AF_INET6, e.host.c_str(), &a6) == 1 && inet_ntop(AF_INET6, &a6, text, sizeof text)) {
     std::string id = kind + "[" + text + "]" + port;
-    // "::" binds a dual-stack socket unless the system says IPv6-only.
-    if (IN6_IS_ADDR_UNSPECIFIED(&a6) && v6only_default) id += " v6only";
+    // "::" binds a dual-stack socket unless the key or the system says IPv6-only.
+    if (IN6_IS_ADDR_UNSPECIFIED(&a6) && e.v6only.value_or(v6only_default)) id += " v6only";
     return id;
   }
   std::string host = e.host;

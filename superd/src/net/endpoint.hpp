@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ struct Endpoint {
   Transport transport = Transport::Tcp;
   std::string host;    ///< "*", an IP literal (no brackets) or a host name; the path for Unix.
   std::uint16_t port = 0;  ///< 0 for Unix endpoints.
+  /// IPV6_V6ONLY of a "*" or "::" socket (the `v6only` key). Unset: "*" is
+  /// dual-stack and "::" follows the system's net.ipv6.bindv6only.
+  std::optional<bool> v6only;
 
   /// True for TCP and Unix stream endpoints.
   bool stream() const { return transport == Transport::Tcp || transport == Transport::UnixStream; }
@@ -29,7 +33,8 @@ struct Endpoint {
   /// Canonical text: "127.0.0.1:7/tcp", "[::1]:7/udp", "*:7/tcp", "/run/x|unix", "/run/x|dgram|unix".
   std::string str() const;
   friend bool operator==(const Endpoint& a, const Endpoint& b) {
-    return a.transport == b.transport && a.host == b.host && a.port == b.port;
+    return a.transport == b.transport && a.host == b.host && a.port == b.port &&
+           a.v6only == b.v6only;
   }
   friend bool operator!=(const Endpoint& a, const Endpoint& b) { return !(a == b); }
 };
@@ -39,9 +44,9 @@ struct Endpoint {
 /// (one dual-stack socket), "tcp 0.0.0.0:7", "udp 127.0.0.1:53",
 /// "unix /run/x", "unix-dgram /run/x". IP literals are normalised
 /// ("::ffff:1.2.3.4" stays IPv6, "0:0::1" becomes "::1"); a host name is kept
-/// as written, lower-cased. `v6only_default` is the system's
-/// net.ipv6.bindv6only: when set, "[::]:7" is an IPv6-only socket and differs
-/// from "*:7".
+/// as written, lower-cased. An IPv6-only wildcard socket ends in " v6only":
+/// "*" or "::" with `v6only = yes`, and "::" with the key unset when
+/// `v6only_default`, the system's net.ipv6.bindv6only, is set.
 std::string endpoint_identity(const Endpoint& e, bool v6only_default = false);
 
 /// Parses `text`; a missing host or protocol comes from `default_host` / `default_proto`

@@ -79,9 +79,13 @@ bool bind_inet(const Endpoint& e, const sockaddr* sa, socklen_t len, const Liste
   if (!fd) return fail(error, "socket", text);
   int one = 1, zero = 0;
   if (e.stream()) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  // "*" is one dual-stack socket; an explicit IPv6 address keeps the system default.
-  if (sa->sa_family == AF_INET6 && e.host == "*")
-    ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero);
+  // "*" is one dual-stack socket unless `v6only` says otherwise; an explicit
+  // IPv6 address keeps the system default unless `v6only` is set.
+  if (sa->sa_family == AF_INET6 && (e.host == "*" || e.v6only)) {
+    int v6only = e.v6only.value_or(false) ? one : zero;
+    if (::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0)
+      return fail(error, "setsockopt IPV6_V6ONLY", text);
+  }
   if (::bind(fd.get(), sa, len) != 0) return fail(error, "bind", text);
   if (e.stream() && ::listen(fd.get(), o.backlog > 0 ? o.backlog : SOMAXCONN) != 0)
     return fail(error, "listen", text);

@@ -109,7 +109,7 @@ SUPERD_CHILD_CODE int child_main(void* arg) {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::execve(t.argv[0], t.argv.data(), p.envp.data());
+  ::execve(t.path, t.argv.data(), p.envp.data());
   child_fail(a.report_fd, kExec);
 }
 

@@ -7,6 +7,7 @@ namespace superd::proc {
 
 ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileges& self) {
   ProgramTemplate t;
+  t.path = s.exec.program().c_str();
   for (const std::string& w : s.exec.words) t.argv.push_back(const_cast<char*>(w.c_str()));
   t.argv.push_back(nullptr);
   t.fixed_env.push_back("SUPERD_SERVICE=" + s.name);

@@ -16,6 +16,7 @@ namespace superd::proc {
 
 /// The per-service, per-configuration part of every spawn of one program.
 struct ProgramTemplate {
+  const char* path = nullptr;             ///< The file run; points into the ServiceConfig.
   std::vector<char*> argv;                ///< Points into the ServiceConfig; null-terminated.
   std::vector<std::string> fixed_env;     ///< SUPERD_SERVICE, env and passenv entries.
   const conf::Identity* identity = nullptr;
