@@ -66,8 +66,9 @@ d=./packaging/debian
    .) | (cd "$tree" && tar -xf -)
 # debian/ is a copy here, not the symlink the README builds with: lintian
 # reads the source package's debian/ without following a symlink, so it would
-# name debian/copyright packaging/debian/copyright (and warn).
-cp -a "$tree/packaging/debian" "$tree/debian"
+# name debian/copyright packaging/debian/copyright (and warn). Links in it
+# (superd.service) are copied as files.
+cp -RL "$tree/packaging/debian" "$tree/debian"
 start=$(date +%s)
 (cd "$tree" && DEB_BUILD_OPTIONS="nocheck parallel=2" dpkg-buildpackage -us -uc >"$work/build.log" 2>&1) ||
   { tail -40 "$work/build.log"; fail "dpkg-buildpackage failed"; }
@@ -86,6 +87,7 @@ dpkg -i "$deb" || fail "dpkg -i failed"
 # Under systemd the postinst starts the service; this test runs its own.
 if [ -d /run/systemd/system ]; then systemctl stop superd.service || true; fi
 [ -x /usr/sbin/superd ] || fail "no /usr/sbin/superd"
+[ -f /lib/systemd/system/superd.service ] || fail "no /lib/systemd/system/superd.service"
 [ -d /etc/superd.d ] || fail "no /etc/superd.d"
 [ -z "$(ls -A /etc/superd.d)" ] || fail "/etc/superd.d is not empty: $(ls -A /etc/superd.d)"
 [ -f /usr/share/doc/superd/examples/superd.d/tftp.conf.example ] || fail "examples are not in the doc dir"
@@ -115,7 +117,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
   [ -z "$out" ] || fail "systemd-analyze verify: $out"
 fi
 
-step "update-inetd --add, then serve it"
+step "serve: update-inetd --add while superd runs"
 port=""
 for try in 1 2 3 4 5 6 7 8 9 10; do
   p=$((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
@@ -126,28 +128,37 @@ for try in 1 2 3 4 5 6 7 8 9 10; do
   fi
 done
 [ -n "$port" ] || fail "no free loopback port found"
+# The installed daemon on the installed conf, in the foreground (no systemd
+# needed): it serves nothing until update-inetd adds a line, which superd
+# notices itself (it watches /etc/inetd.conf) and reloads.
+/usr/sbin/superd >"$work/superd.log" 2>&1 &
+daemon=$!
+for try in $(seq 1 50); do
+  grep -q "started" "$work/superd.log" && break
+  kill -0 "$daemon" 2>/dev/null || { cat "$work/superd.log"; fail "superd exited at start"; }
+  sleep 0.2
+done
 update-inetd --add "127.0.0.1:$port stream tcp nowait nobody /bin/cat cat" ||
   fail "update-inetd --add failed"
 grep -q "^127.0.0.1:$port[[:space:]]" /etc/inetd.conf || fail "update-inetd did not add the line: $(cat /etc/inetd.conf)"
 out=$(/usr/sbin/superd --check 2>&1) || fail "superd --check after update-inetd: $out"
 case $out in *"configuration OK (1 service(s) enabled)"*) ;; *) fail "expected one service: $out" ;; esac
-/usr/sbin/superd >"$work/superd.log" 2>&1 &
-daemon=$!
 answer=""
 for try in $(seq 1 50); do
   answer=$(printf 'hello superd\n' | nc -N -w 2 127.0.0.1 "$port" 2>/dev/null || true)
   [ -z "$answer" ] || break
-  kill -0 "$daemon" 2>/dev/null || { cat "$work/superd.log"; fail "superd exited at start"; }
+  kill -0 "$daemon" 2>/dev/null || { cat "$work/superd.log"; fail "superd exited"; }
   sleep 0.2
 done
-[ "$answer" = "hello superd" ] || { cat "$work/superd.log"; fail "echo through /bin/cat answered '$answer'"; }
+[ "$answer" = "hello superd" ] || { cat "$work/superd.log"; fail "the service added by update-inetd answered '$answer'"; }
 kill -TERM "$daemon"
 rc=0
 wait "$daemon" || rc=$?
 daemon=""
-[ "$rc" -eq 0 ] || { cat "$work/superd.log"; fail "superd exited $rc on SIGTERM"; }
 cat "$work/superd.log"
+[ "$rc" -eq 0 ] || fail "superd exited $rc on SIGTERM"
 update-inetd --remove "127.0.0.1:$port" || fail "update-inetd --remove failed"
+! grep -q "^127.0.0.1:$port[[:space:]]" /etc/inetd.conf || fail "update-inetd --remove left the line"
 
 step "purge"
 dpkg --purge superd || fail "dpkg --purge failed"
