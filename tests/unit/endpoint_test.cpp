@@ -202,6 +202,23 @@ BOOST_DATA_TEST_CASE(identity_normalises_addresses, bdata::make(kIdentities), c)
   BOOST_TEST(superd::net::endpoint_identity(e, c.v6only_default) == c.identity);
 }
 
+BOOST_AUTO_TEST_CASE(v6only_key_decides_over_the_system_default) {
+  Endpoint star, any, loop;
+  std::string error;
+  BOOST_REQUIRE(superd::net::parse_endpoint("*:7/tcp", "*", "tcp", star, error));
+  BOOST_REQUIRE(superd::net::parse_endpoint("[::]:7/udp", "*", "tcp", any, error));
+  BOOST_REQUIRE(superd::net::parse_endpoint("[::1]:7/tcp", "*", "tcp", loop, error));
+  star.v6only = any.v6only = loop.v6only = true;
+  BOOST_TEST(superd::net::endpoint_identity(star, false) == "tcp [::]:7 v6only");
+  BOOST_TEST(superd::net::endpoint_identity(any, false) == "udp [::]:7 v6only");
+  BOOST_TEST(superd::net::endpoint_identity(loop, false) == "tcp [::1]:7");
+  any.v6only = false;
+  BOOST_TEST(superd::net::endpoint_identity(any, true) == "udp [::]:7");
+  Endpoint plain = star;
+  plain.v6only.reset();
+  BOOST_TEST((plain != star));
+}
+
 BOOST_AUTO_TEST_CASE(valid_protocols) {
   BOOST_TEST(superd::net::valid_proto("tcp"));
   BOOST_TEST(superd::net::valid_proto("udp"));

@@ -294,6 +294,14 @@ BOOST_AUTO_TEST_CASE(exec_needs_an_absolute_program) {
              "program './run' must be an absolute path (e.g. /usr/sbin/sshd)");
   BOOST_TEST(error_of<Argv>("''") == "program '' must be an absolute path (e.g. /usr/sbin/sshd)");
   BOOST_TEST(error_of<Argv>("/bin/sh -c 'x") == "unterminated single quote at column 12");
+  // "@PATH ARGV0 ARGS": the program and its argv apart, as inetd.conf has them.
+  Argv at = parsed<Argv>("@/usr/sbin/tcpd in.ftpd -l");
+  BOOST_TEST(at.program() == "/usr/sbin/tcpd");
+  BOOST_TEST(at.words == (std::vector<std::string>{"in.ftpd", "-l"}), boost::test_tools::per_element());
+  BOOST_TEST(parsed<Argv>("/bin/true").program() == "/bin/true");
+  BOOST_TEST(error_of<Argv>("@/usr/sbin/tcpd") == "'@/usr/sbin/tcpd' needs the program's argv[0] after it");
+  BOOST_TEST(error_of<Argv>("@tcpd in.ftpd") == "program 'tcpd' must be an absolute path (e.g. /usr/sbin/sshd)");
+  BOOST_TEST(error_of<Argv>("@ x") == "program '@' must be an absolute path (e.g. /usr/sbin/sshd)");
 }
 
 BOOST_AUTO_TEST_CASE(long_exec_line_is_kept_whole) {

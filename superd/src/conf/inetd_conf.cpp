@@ -289,12 +289,13 @@ Settings inetd_settings(const std::vector<InetdEntry>& all) {
     if (e.server == "internal") {
       set("builtin", e.service);
     } else {
+      // The program's path is its argv[0] unless inetd.conf says otherwise.
       std::string exec;
-      if (e.args.empty() || (e.args.size() == 1 && e.args[0] == e.server)) {
+      if (e.args.empty()) {
         exec = quote_word(e.server);
       } else {
-        exec = "@" + quote_word(e.server);
-        for (const std::string& a : e.args) exec += " " + quote_word(a);
+        if (e.args[0] != e.server) exec = "@" + quote_word(e.server) + " ";
+        for (std::size_t a = 0; a < e.args.size(); ++a) exec += (a ? " " : "") + quote_word(e.args[a]);
       }
       set("exec", exec);
       set("wait", e.wait ? "yes" : "no");

@@ -156,6 +156,7 @@ bool parse_value(std::string_view text, Argv& out, std::string& error) {
       return false;
     }
   }
+  if (out.words.empty()) return true;
   const std::string& program = out.program();
   if (program.empty() || program[0] != '/') {
     error = "program " + quoted(program) + " must be an absolute path (e.g. /usr/sbin/sshd)";
