@@ -3,6 +3,7 @@
 #             (embedded default configuration unless a conf file exists)
 # ./do test   install what is missing (build and test tools), build, run ctest;
 #             then the same with AddressSanitizer and UBSan in build-asan
+#             (all but the Debian package test)
 # ./do build  install the build dependencies and build only
 # Runs as root on Debian 12 (apt-get); as another user it uses sudo when needed.
 set -eu
@@ -11,8 +12,10 @@ BUILD=${BUILD_DIR:-build}
 ASAN_BUILD=$BUILD-asan
 BUILD_PKGS="g++ cmake make pkg-config libboost-dev libboost-program-options-dev libboost-test-dev libinih-dev libcap-dev netbase"
 # Real programs the integration tests drive: clients, in.tftpd, sshd -i, git daemon,
-# systemd-socket-activate.
-TEST_PKGS="netcat-openbsd socat tftpd-hpa tftp-hpa openssh-server openssh-client git procps systemd"
+# systemd-socket-activate; and what the package test (tests/package) needs to
+# build, lint, install and exercise the Debian package.
+TEST_PKGS="netcat-openbsd socat tftpd-hpa tftp-hpa openssh-server openssh-client git procps systemd
+  dpkg-dev debhelper fakeroot lintian update-inetd man-db"
 
 install_missing() {
   missing=""
@@ -54,14 +57,15 @@ case "${1:-}" in
     build
     (cd "$BUILD" && ctest --output-on-failure -j "$(nproc)")
     build_sanitized
-    cd "$ASAN_BUILD" && UBSAN_OPTIONS=print_stacktrace=1 exec ctest --output-on-failure -j "$(nproc)"
+    # The package test builds its own superd: once is enough.
+    cd "$ASAN_BUILD" && UBSAN_OPTIONS=print_stacktrace=1 exec ctest --output-on-failure -j "$(nproc)" -LE package
     ;;
   build)
     install_missing $BUILD_PKGS
     build
     ;;
   *)
-    sed -n '2,7p' "$0" | sed 's/^# //'
+    sed -n '2,8p' "$0" | sed 's/^# //'
     exit 100
     ;;
 esac

@@ -3,19 +3,27 @@
 
 namespace superd {
 
-std::string Diagnostic::str() const {
+namespace {
+
+std::string format(const Diagnostic& d, bool with_severity) {
   std::string out;
-  if (!file.empty()) {
-    out = file;
-    if (line > 0) out += ":" + std::to_string(line);
+  if (!d.file.empty()) {
+    out = d.file;
+    if (d.line > 0) out += ":" + std::to_string(d.line);
     out += ": ";
   }
-  if (severity == Severity::Warning) out += "warning: ";
-  if (severity == Severity::Note) out += "note: ";
-  out += message;
-  if (!hint.empty()) out += " (" + hint + ")";
+  if (with_severity && d.severity == Severity::Warning) out += "warning: ";
+  if (with_severity && d.severity == Severity::Note) out += "note: ";
+  out += d.message;
+  if (!d.hint.empty()) out += " (" + d.hint + ")";
   return out;
 }
+
+}  // namespace
+
+std::string Diagnostic::str() const { return format(*this, true); }
+
+std::string Diagnostic::located_message() const { return format(*this, false); }
 
 bool has_errors(const std::vector<Diagnostic>& diags) {
   for (const Diagnostic& d : diags)

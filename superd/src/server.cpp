@@ -202,7 +202,7 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
     std::cerr << "superd: " << error << "\n";
     return kExitSystem;
   }
-  for (const Diagnostic& d : notes) logger.log(log::kWarning, d.str());
+  for (const Diagnostic& d : notes) log::log_diagnostic(logger, d);
   if (config.embedded)
     logger.log(log::kNotice, std::string("no conf file at ") + conf::default_conf_path() +
                                  ": running the embedded default configuration");

@@ -7,15 +7,12 @@
 #include <filesystem>
 
 #include "harness.hpp"
+#include "running.hpp"
 
 using namespace superd::test;
 
 namespace {
 const std::string kBin = SUPERD_BINARY;
-
-bool contains(const std::string& hay, const std::string& needle) {
-  return hay.find(needle) != std::string::npos;
-}
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(command_line)
@@ -181,6 +178,25 @@ BOOST_AUTO_TEST_CASE(notes_for_keys_not_yet_acted_on) {
   RunResult r = run({kBin, "--check", "-c", dir.write("n.conf", "reverse_lookups = yes\n")});
   BOOST_TEST(r.status == 0);
   BOOST_TEST(contains(r.err, "n.conf:1: note: 'reverse_lookups' is accepted but not yet acted on"), r.err);
+}
+
+// The log line names the level once: "superd: warning: FILE:3: program ...",
+// never "superd: warning: FILE:3: warning: program ...".
+BOOST_AUTO_TEST_CASE(start_up_warning_names_its_level_once) {
+  Running r("[gone]\nport = 127.0.0.1:@P0@\nexec = /nonexistent/superd-test-program\n" + user_line());
+  std::string expected = "superd: warning: " + r.dir.path() +
+                         "/superd.conf:3: service 'gone': program '/nonexistent/superd-test-program' cannot be run now: "
+                         "No such file or directory\n";
+  BOOST_TEST(contains(r.superd->log(), expected), r.superd->log());
+  BOOST_TEST(r.count("warning: ") == 1, r.superd->log());
+}
+
+BOOST_AUTO_TEST_CASE(start_up_note_is_logged_at_notice) {
+  Running r("reverse_lookups = yes\n[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n");
+  std::string expected = "superd: notice: " + r.dir.path() +
+                         "/superd.conf:1: 'reverse_lookups' is accepted but not yet acted on: ";
+  BOOST_TEST(contains(r.superd->log(), expected), r.superd->log());
+  BOOST_TEST(r.count("note: ") == 0, r.superd->log());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -59,8 +59,8 @@ BOOST_AUTO_TEST_SUITE(inetd_conf)
 BOOST_AUTO_TEST_CASE(follows_the_file_from_creation_to_invalid_edit) {
   if (::geteuid() != 0) { BOOST_TEST_MESSAGE("skipped: needs root for 'user'"); return; }
   Running r("inetd_conf = @DIR@/inetd.conf\n", 2);
-  BOOST_TEST(contains(r.superd->log(), r.dir.path() + "/inetd.conf: warning: does not exist: "
-                                       "no service read from it"),
+  BOOST_TEST(contains(r.superd->log(), "superd: warning: " + r.dir.path() +
+                                       "/inetd.conf: does not exist: no service read from it"),
              r.superd->log());
   // Created: served, with inetd's argv (argv[0] is not the program's path).
   replace_file(r.dir, "inetd.conf", "# comment\n" + argv_entry(r.ports[0]));

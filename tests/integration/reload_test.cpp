@@ -316,4 +316,16 @@ BOOST_AUTO_TEST_CASE(sighup_while_stopping_is_ignored) {
   ::close(c);
 }
 
+BOOST_AUTO_TEST_CASE(reload_warning_names_its_level_once) {
+  Running r("[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n", 2);
+  r.rewrite("[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n[gone]\nport = 127.0.0.1:@P1@\n"
+            "exec = /nonexistent/superd-test-program\n" + user_line());
+  BOOST_REQUIRE(r.superd->reload());
+  std::string expected = "superd: warning: " + r.dir.path() +
+                         "/superd.conf:6: service 'gone': program '/nonexistent/superd-test-program' cannot be run now: "
+                         "No such file or directory\n";
+  BOOST_TEST(contains(r.superd->log(), expected), r.superd->log());
+  BOOST_TEST(r.count("warning: ") == 1, r.superd->log());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

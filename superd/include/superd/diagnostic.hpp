@@ -22,8 +22,11 @@ struct Diagnostic {
   std::string message;  ///< What is wrong.
   std::string hint;     ///< What would be valid ("did you mean 'port'?"); may be empty.
 
-  /// "file:line: message (hint)", the one format every diagnostic is shown in.
+  /// "file:line: message (hint)", the one format every diagnostic is shown in,
+  /// with "warning: " or "note: " before the message when it is not an error.
   std::string str() const;
+  /// str() without the severity word, for a log line that names its level itself.
+  std::string located_message() const;
 };
 
 /// True when any diagnostic in the list is an error.

@@ -73,12 +73,12 @@ bool Supervisor::reload() {
     log_setup_(*config_, ignored);
   }
   if (!next) {
-    for (const Diagnostic& d : diags) log_.log(log::kErr, d.str());
+    for (const Diagnostic& d : diags) log::log_diagnostic(log_, d);
     log_.log(log::kErr, "reload failed: the configuration is invalid; still serving the previous one");
   } else if (!ok) {
     log_.log(log::kErr, "reload failed: " + error + "; still serving the previous configuration");
   } else {
-    for (const Diagnostic& d : diags) log_.log(log::kWarning, d.str());
+    for (const Diagnostic& d : diags) log::log_diagnostic(log_, d);
   }
   sys::sd_notify("READY=1\n" + status_line());
   return ok;

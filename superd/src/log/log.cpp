@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "log/log.hpp"
 
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 
@@ -22,6 +26,25 @@ const char* level_name(int level) {
   return kNames[level];
 }
 
+bool is_journal_stream(int fd, const char* journal_stream) {
+  if (!journal_stream) return false;
+  // sd_journal_stream_fd(3) and systemd.exec(5): "DEVICE:INODE", both decimal.
+  std::uintmax_t dev = 0, ino = 0;
+  int end = 0;
+  if (std::sscanf(journal_stream, "%" SCNuMAX ":%" SCNuMAX "%n", &dev, &ino, &end) != 2 ||
+      journal_stream[end] != '\0')
+    return false;
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return false;
+  return static_cast<std::uintmax_t>(st.st_dev) == dev &&
+         static_cast<std::uintmax_t>(st.st_ino) == ino;
+}
+
+void log_diagnostic(Logger& logger, const Diagnostic& d) {
+  int level = d.severity == Severity::Error ? kErr : d.severity == Severity::Warning ? kWarning : kNotice;
+  logger.log(level, d.located_message());
+}
+
 Logger::~Logger() {
   if (file_) std::fclose(file_);
   if (sink_ == Sink::Syslog) closelog();
@@ -32,6 +55,7 @@ bool Logger::open(const std::string& target, const std::string& ident, int facil
   if (target == "stderr" || target.empty()) {
     sink_ = Sink::Stderr;
     target_ = "stderr";
+    stderr_is_journal_ = is_journal_stream(STDERR_FILENO, std::getenv("JOURNAL_STREAM"));
     return true;
   }
   if (target == "syslog") {
@@ -71,10 +95,15 @@ void Logger::write(int level, std::string_view message) {
                    level_name(lv), static_cast<int>(message.size()), message.data());
       return;
     }
-    case Sink::Stderr:
-      std::fprintf(stderr, "superd: %s: %.*s\n", level_name(lv), static_cast<int>(message.size()),
-                   message.data());
+    case Sink::Stderr: {
+      // The journal reads a leading "<N>" as the line's priority, so that
+      // "journalctl -p err" finds errors; elsewhere the line stays plain.
+      char priority[8] = "";
+      if (stderr_is_journal_) std::snprintf(priority, sizeof priority, "<%d>", kPriorities[lv]);
+      std::fprintf(stderr, "%ssuperd: %s: %.*s\n", priority, level_name(lv),
+                   static_cast<int>(message.size()), message.data());
       return;
+    }
   }
 }
 

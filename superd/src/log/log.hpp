@@ -2,11 +2,15 @@
 // Logger: superd's one log, with levels 0 (err) .. 4 (debug) and one sink:
 // stderr, syslog or a file. Every line is a whole message; connection ends are
 // logged as one stable line ("end service=echo peer=... status=exit:0 ...").
+// When stderr is systemd's journal, each line starts with its syslog priority
+// ("<3>"), which the journal takes as the line's priority and strips.
 #pragma once
 
 #include <cstdio>
 #include <string>
 #include <string_view>
+
+#include "superd/diagnostic.hpp"
 
 namespace superd::log {
 
@@ -22,6 +26,7 @@ class Logger {
   Logger& operator=(const Logger&) = delete;
 
   /// Selects the sink: "stderr", "syslog" or a file path (appended to).
+  /// For "stderr", also looks whether stderr is the journal (JOURNAL_STREAM).
   /// Returns false and fills `error` when the file cannot be opened.
   bool open(const std::string& target, const std::string& ident, int facility,
             std::string& error);
@@ -45,7 +50,19 @@ class Logger {
   std::FILE* file_ = nullptr;
   std::string target_ = "stderr";
   int level_ = kNotice;
+  bool stderr_is_journal_ = false;  ///< Lines to stderr start with "<N>".
 };
+
+/// True when descriptor `fd` is the stream that `journal_stream` names: the
+/// value of JOURNAL_STREAM ("DEVICE:INODE" in decimal), which systemd sets
+/// when it connects stdout or stderr to the journal. False when
+/// `journal_stream` is null, malformed, or names another file: a program
+/// started from a service inherits the variable but may have its own stderr.
+bool is_journal_stream(int fd, const char* journal_stream);
+
+/// Logs a configuration diagnostic at its own level (err, warning, notice),
+/// as "FILE:LINE: message": the line already names the level.
+void log_diagnostic(Logger& logger, const Diagnostic& diagnostic);
 
 /// Name of a level: "err", "warning", "notice", "info", "debug".
 const char* level_name(int level);
