@@ -4,6 +4,7 @@
 #include "superd/server.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -66,6 +67,8 @@ struct Server::Impl {
 
   int run(const std::vector<std::string>& argv, const std::vector<std::string>& run_args);
   int serve(std::shared_ptr<const conf::Config> config, const std::vector<Diagnostic>& notes);
+  int serve_inetd(std::shared_ptr<const conf::Config> config, const std::string& service,
+                  const std::vector<Diagnostic>& notes);
   /// Reads every layer: the conf file afresh, users and groups looked up again.
   std::shared_ptr<const conf::Config> load(std::vector<Diagnostic>& diags) const;
 
@@ -155,10 +158,6 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
     return kExitUsage;
   }
   if (!cl.import_inetd.empty()) return import_inetd(cl.import_inetd);
-  if (!cl.inetd_service.empty()) {
-    std::cerr << "superd: --inetd is not implemented yet\n";
-    return kExitUsage;
-  }
   input = conf::LoadInput{};
   input.args = std::move(extra.settings);
   input.args.insert(input.args.end(), cl.settings.begin(), cl.settings.end());
@@ -186,6 +185,7 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
     print_diags(diags);
     return std::cout << conf::print_config(*loaded), kExitOk;
   }
+  if (!cl.inetd_service.empty()) return serve_inetd(std::move(loaded), cl.inetd_service, diags);
   return serve(std::move(loaded), diags);
 }
 
@@ -243,6 +243,38 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
   detach.started();
   int rc = supervisor.run();
   pid_file.remove();
+  return rc;
+}
+
+// --inetd SERVICE: one connection on descriptor 0. superd's log goes to
+// syslog when descriptor 2 is that connection too (as inetd passes it), so
+// that no log line reaches the peer.
+int Server::Impl::serve_inetd(std::shared_ptr<const conf::Config> loaded, const std::string& service,
+                              const std::vector<Diagnostic>& notes) {
+  const conf::GlobalConfig& g = loaded->global;
+  log::Logger logger;
+  std::string error;
+  struct stat in{}, err{};
+  bool stderr_is_peer = ::fstat(0, &in) == 0 && ::fstat(2, &err) == 0 && S_ISSOCK(in.st_mode) &&
+                        in.st_dev == err.st_dev && in.st_ino == err.st_ino;
+  std::string target = g.log_file.empty() ? (stderr_is_peer ? "syslog" : "stderr") : g.log_file;
+  if (stderr_is_peer && target == "stderr") target = "syslog";
+  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) {
+    std::cerr << "superd: " << error << "\n";
+    return kExitSystem;
+  }
+  logger.set_level(loaded->global.defaults.log_level.value);
+  for (const Diagnostic& d : notes) log::log_diagnostic(logger, d);
+  ::signal(SIGPIPE, SIG_IGN);
+  core::Supervisor supervisor(
+      builtins, logger, [this](std::vector<Diagnostic>& diags) { return load(diags); },
+      [](const conf::Config&, std::string&) { return true; });
+  if (!proc::drop_privileges(loaded->self, logger, error)) {
+    logger.log(log::kErr, error);
+    return kExitSystem;
+  }
+  int rc = supervisor.serve_inetd(loaded, service, 0, error);
+  if (!error.empty()) logger.log(log::kErr, error);
   return rc;
 }
 

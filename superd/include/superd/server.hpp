@@ -19,6 +19,7 @@ namespace superd {
 enum ExitCode : int {
   kExitOk = 0,          ///< Success, or --check found no problem.
   kExitConfig = 1,      ///< The configuration was rejected.
+  kExitRefused = 2,     ///< --inetd: access rules or a limit refused the peer.
   kExitUsage = 100,     ///< The command line could not be parsed.
   kExitSystem = 111,    ///< A system call failed at start (bind, ...).
 };

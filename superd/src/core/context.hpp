@@ -46,6 +46,7 @@ struct Context {
   int null_fd = -1;            ///< /dev/null, for stderr = null.
   int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.
   bool stopping = false;
+  int last_status = -1;        ///< Wait status of the last connection's program to exit.
   std::function<void()> capacity_freed;  ///< A connection ended: paused services may resume.
 };
 

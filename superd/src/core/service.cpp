@@ -243,17 +243,17 @@ void Service::accept_some(ListenSocket& l) {
       return back_off(l, std::chrono::seconds(1));
     }
     if (!limit) bucket_.take(now_seconds());
-    Peer peer = make_peer(l, fd, ss, len);
+    Peer peer = make_peer(l.endpoint.unix_domain(), fd, ss, len);
     if (limit) refuse(fd, peer, limit, true);
     else on_connection(fd, peer);
   }
   arm(l);
 }
 
-Service::Peer Service::make_peer(const ListenSocket& l, int fd, const sockaddr_storage& ss,
+Service::Peer Service::make_peer(bool unix_domain, int fd, const sockaddr_storage& ss,
                                  socklen_t len) {
   Peer p;
-  if (l.endpoint.unix_domain()) {
+  if (unix_domain) {
     socklen_t clen = sizeof p.cred;
     p.has_cred = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &p.cred, &clen) == 0;
     p.text = p.has_cred ? "unix:pid=" + std::to_string(p.cred.pid) + ",uid=" + std::to_string(p.cred.uid)
@@ -265,6 +265,14 @@ Service::Peer Service::make_peer(const ListenSocket& l, int fd, const sockaddr_s
   p.text = net::sockaddr_text(reinterpret_cast<const sockaddr*>(&ss), len);
   p.source = p.addr.str();
   return p;
+}
+
+void Service::serve_connection(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) ss.ss_family = AF_UNSPEC;
+  Peer peer = make_peer(ss.ss_family == AF_UNIX, fd, ss, len);
+  on_connection(fd, peer);
 }
 
 void Service::on_connection(int fd, Peer& peer) {

@@ -65,6 +65,10 @@ class Service : public std::enable_shared_from_this<Service> {
   const conf::ServiceConfig& config() const { return cfg_; }
   ServiceStats stats() const { return counters_->stats; }
 
+  /// Serves one connection accepted elsewhere (`superd --inetd`): access
+  /// rules, limits, then the built-in or program, as for its own sockets.
+  /// Takes `fd`.
+  void serve_connection(int fd);
   /// A socket of this service is readable (dispatched through ListenSocket::owner).
   void on_ready(ListenSocket& l);
   /// Watches `l` again when nothing holds it back.
@@ -81,7 +85,7 @@ class Service : public std::enable_shared_from_this<Service> {
   void back_off(ListenSocket& l, std::chrono::steady_clock::duration delay);
   void accept_some(ListenSocket& l);
   const char* check_limits(bool& pause);
-  Peer make_peer(const ListenSocket& l, int fd, const sockaddr_storage& ss, socklen_t len);
+  Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, Peer& peer);
   bool admit_datagram(const sockaddr_storage& from, socklen_t len);
   void refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy);

@@ -42,6 +42,7 @@ void Service::serve_program(int fd, const Peer& peer) {
   plan.program = &program_;
   proc::build_env(program_, info, plan);
   bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
+    ctx_.last_status = status;
     log_end(peer.text, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
             log::kNotice);
     finish(peer);

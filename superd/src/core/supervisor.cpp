@@ -96,6 +96,7 @@ void Supervisor::on_signal(int sig) {
       for (const std::string& line : status()) log_.write(log::kNotice, line);
       return;
     case SIGHUP:
+      if (inetd_mode_) return;
       return queue_reload();
     case SIGQUIT:
       return begin_shutdown(true);

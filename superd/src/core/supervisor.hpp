@@ -53,6 +53,12 @@ class Supervisor {
   void forked() { io_.notify_fork(boost::asio::execution_context::fork_child); }
   /// Serves until SIGTERM, SIGINT or SIGQUIT; returns an exit code.
   int run();
+  /// `superd --inetd`: serves the connection on `fd` (0) with service `name`
+  /// and returns superd's exit code: the program's, 0 after a built-in,
+  /// kExitRefused when access rules or limits refused the peer. Datagram
+  /// built-ins answer until `timeout` seconds pass without a datagram.
+  int serve_inetd(std::shared_ptr<const conf::Config> config, const std::string& name, int fd,
+                  std::string& error);
   /// Loads the configuration again and applies it, all or nothing (SIGHUP).
   /// Returns false, with the reasons logged, when nothing changed.
   bool reload();
@@ -90,6 +96,7 @@ class Supervisor {
   boost::asio::steady_timer shutdown_timer_, shutdown_poll_;
   double shutdown_deadline_ = 0;
   bool reload_queued_ = false;
+  bool inetd_mode_ = false;
   bool stopping_children_ = false;
   bool killed_children_ = false;
 };
