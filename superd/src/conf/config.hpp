@@ -49,6 +49,7 @@ struct ServiceConfig {
   Limit rlimit_as, rlimit_core, rlimit_cpu, rlimit_data;  ///< Unset: inherited from superd.
   Limit rlimit_fsize, rlimit_nofile, rlimit_nproc, rlimit_stack;
   StderrMode stderr_mode = StderrMode::Log;
+  std::vector<Signal> forward_signals;  ///< Passed on to this service's running programs.
   // Limits and access.
   int max_instances = -1;
   int max_per_source = -1;

@@ -96,6 +96,8 @@ const KeySpec kKeys[] = {
    to<&S::busy_message>()},
   {"timeout",        Both,    One,  "300", "Idle seconds before a built-in connection is closed; 0 never.",
    to<&S::timeout>()},
+  {"forward_signals", Service, Many, "", "Signal superd passes on to this service's running programs when it gets it (SIGUSR2, SIGWINCH, ...).",
+   to<&S::forward_signals>()},
   {"stderr",         Service, One,  "log", "Program's stderr: log (superd's log), socket, or null.",
    to<&S::stderr_mode>()},
   {"allow",          Both,    Many, "", "Regex on the peer address; when allow rules exist, one must match.",

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 
 namespace superd::conf {
@@ -251,6 +252,34 @@ bool parse_value(std::string_view text, Facility& out, std::string& error) {
   for (const auto& f : kFacilities)
     if (text == f.name) return out.value = f.value, true;
   error = quoted(text) + " is not a syslog facility (e.g. daemon, auth, local0 .. local7)";
+  return false;
+}
+
+bool parse_value(std::string_view text, Signal& out, std::string& error) {
+  static const struct { const char* name; int number; const char* use; } kSignals[] = {
+      {"USR2", SIGUSR2, nullptr}, {"WINCH", SIGWINCH, nullptr}, {"URG", SIGURG, nullptr},
+      {"PWR", SIGPWR, nullptr}, {"TSTP", SIGTSTP, nullptr}, {"CONT", SIGCONT, nullptr},
+      {"TTIN", SIGTTIN, nullptr}, {"TTOU", SIGTTOU, nullptr}, {"ALRM", SIGALRM, nullptr},
+      {"VTALRM", SIGVTALRM, nullptr}, {"PROF", SIGPROF, nullptr}, {"IO", SIGIO, nullptr},
+      {"XCPU", SIGXCPU, nullptr}, {"XFSZ", SIGXFSZ, nullptr},
+      {"HUP", SIGHUP, "reloads superd"}, {"TERM", SIGTERM, "stops superd"},
+      {"INT", SIGINT, "stops superd"}, {"QUIT", SIGQUIT, "stops superd and its programs"},
+      {"USR1", SIGUSR1, "writes superd's status to its log"},
+      {"CHLD", SIGCHLD, "tells superd a program ended"}, {"PIPE", SIGPIPE, "is ignored by superd"},
+      {"KILL", SIGKILL, "cannot be caught"}, {"STOP", SIGSTOP, "cannot be caught"}};
+  std::string name(text);
+  for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (name.rfind("SIG", 0) == 0) name.erase(0, 3);
+  for (const auto& sig : kSignals) {
+    if (name != sig.name) continue;
+    if (sig.use) {
+      error = "SIG" + name + " " + sig.use + " and cannot be forwarded";
+      return false;
+    }
+    out = Signal{sig.number, "SIG" + name};
+    return true;
+  }
+  error = quoted(text) + " is not a signal superd can forward (e.g. SIGUSR2, SIGWINCH)";
   return false;
 }
 

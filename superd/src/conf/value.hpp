@@ -43,6 +43,12 @@ struct Limit {
 /// How a child's stderr is connected.
 enum class StderrMode { Log, Socket, Null };
 /// A syslog facility such as daemon or local0, as the LOG_* number.
+/// A signal superd forwards to programs: "SIGUSR2", "USR2" or "usr2".
+struct Signal {
+  int number = 0;
+  std::string name;  ///< "SIGUSR2".
+  friend bool operator==(const Signal& a, const Signal& b) { return a.number == b.number; }
+};
 struct Facility {
   int value = 0;
 };
@@ -72,6 +78,7 @@ bool parse_value(std::string_view text, Backlog& out, std::string& error);
 bool parse_value(std::string_view text, Limit& out, std::string& error);
 bool parse_value(std::string_view text, StderrMode& out, std::string& error);
 bool parse_value(std::string_view text, Facility& out, std::string& error);
+bool parse_value(std::string_view text, Signal& out, std::string& error);
 bool parse_value(std::string_view text, LogLevel& out, std::string& error);
 bool parse_value(std::string_view text, EnvEntry& out, std::string& error);
 bool parse_value(std::string_view text, EnvName& out, std::string& error);
@@ -95,6 +102,7 @@ template <> inline constexpr const char* kTypeName<Backlog> = "backlog";
 template <> inline constexpr const char* kTypeName<Limit> = "limit";
 template <> inline constexpr const char* kTypeName<StderrMode> = "log|socket|null";
 template <> inline constexpr const char* kTypeName<Facility> = "facility";
+template <> inline constexpr const char* kTypeName<Signal> = "signal";
 template <> inline constexpr const char* kTypeName<LogLevel> = "0-4";
 template <> inline constexpr const char* kTypeName<EnvEntry> = "NAME=VALUE";
 template <> inline constexpr const char* kTypeName<EnvName> = "NAME";

@@ -55,15 +55,15 @@ void ChildSet::finish(pid_t pid) {
   int status = 0;
   if (::waitpid(pid, &status, WNOHANG) != pid) return;
   auto it = children_.find(pid);
-  OnExit cb = std::move(it->second);
+  OnExit cb = std::move(it->second.on_exit);
   children_.erase(it);
   relay_.forget(pid);  // its last stderr lines come before its end line
   if (cb) cb(status);
 }
 
-void ChildSet::add(pid_t pid, const std::string& stderr_name, OnExit on_exit) {
-  children_.emplace(pid, std::move(on_exit));
-  if (!stderr_name.empty()) relay_.watch(pid, stderr_name);
+void ChildSet::add(pid_t pid, const std::string& service, bool relay_stderr, OnExit on_exit) {
+  children_.emplace(pid, Child{std::move(on_exit), service});
+  if (relay_stderr) relay_.watch(pid, service);
 }
 
 std::size_t ChildSet::signal_all(int sig) {
@@ -71,6 +71,13 @@ std::size_t ChildSet::signal_all(int sig) {
   for (const auto& [pid, cb] : children_)
     if (::kill(-pid, sig) != 0) ::kill(pid, sig);
   return children_.size();
+}
+
+std::size_t ChildSet::signal_service(const std::string& service, int sig) {
+  std::size_t n = 0;
+  for (const auto& [pid, child] : children_)
+    if (child.service == service && ::kill(pid, sig) == 0) ++n;
+  return n;
 }
 
 void ChildSet::stop() {

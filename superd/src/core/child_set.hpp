@@ -26,13 +26,16 @@ class ChildSet {
   ChildSet(const ChildSet&) = delete;
   ChildSet& operator=(const ChildSet&) = delete;
 
-  /// Registers a started child; `on_exit` runs once it has been reaped. A
-  /// non-empty `stderr_name` tags what it writes to stderr_fd() as `NAME[PID]`.
-  void add(pid_t pid, const std::string& stderr_name, OnExit on_exit);
+  /// Registers a started child of `service`; `on_exit` runs once it has
+  /// been reaped. With `relay_stderr`, what it writes to stderr_fd() is
+  /// logged tagged `SERVICE[PID]`.
+  void add(pid_t pid, const std::string& service, bool relay_stderr, OnExit on_exit);
   /// The stderr for programs with stderr = log; -1 when there is none.
   int stderr_fd() const { return relay_.write_fd(); }
   /// Sends `sig` to every live child (and its process group). Returns how many.
   std::size_t signal_all(int sig);
+  /// Sends `sig` to the live children of `service`. Returns how many.
+  std::size_t signal_service(const std::string& service, int sig);
   std::size_t size() const { return children_.size(); }
   /// Stops listening for SIGCHLD (shutdown).
   void stop();
@@ -49,7 +52,11 @@ class ChildSet {
   boost::asio::signal_set sigchld_;
   log::Logger& log_;
   StderrRelay relay_;
-  std::unordered_map<pid_t, OnExit> children_;
+  struct Child {
+    OnExit on_exit;
+    std::string service;
+  };
+  std::unordered_map<pid_t, Child> children_;
 };
 
 /// Describes a wait status: "exit:0" or "signal:SIGKILL".

@@ -82,8 +82,7 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
   pid_t pid = r.pid;
   // The callback holds the service: a reload that replaces or removes it
   // still gets this program's end line and counts right.
-  std::string stderr_name = relayed ? cfg_.name : std::string();
-  ctx_.children.add(pid, stderr_name, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
+  ctx_.children.add(pid, cfg_.name, relayed, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
     cb(status, t0, pid);
   });
   return true;

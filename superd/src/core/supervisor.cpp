@@ -91,6 +91,7 @@ void Supervisor::wait_signals() {
 }
 
 void Supervisor::on_signal(int sig) {
+  if (forwarded_.count(sig)) return forward(sig);
   switch (sig) {
     case SIGUSR1:
       for (const std::string& line : status()) log_.write(log::kNotice, line);
@@ -103,6 +104,29 @@ void Supervisor::on_signal(int sig) {
     default:
       return begin_shutdown(config_->global.stop_children);
   }
+}
+
+void Supervisor::update_forwarded() {
+  std::set<int> wanted;
+  for (const auto& s : services_)
+    for (const conf::Signal& sig : s->config().forward_signals) wanted.insert(sig.number);
+  boost::system::error_code ignored;
+  // Removed, a signal gets its default action back, as before it was forwarded.
+  for (int sig : forwarded_)
+    if (!wanted.count(sig)) signals_.remove(sig, ignored);
+  for (int sig : wanted)
+    if (!forwarded_.count(sig)) signals_.add(sig, ignored);
+  forwarded_ = std::move(wanted);
+}
+
+void Supervisor::forward(int sig) {
+  for (const auto& s : services_)
+    for (const conf::Signal& f : s->config().forward_signals) {
+      if (f.number != sig) continue;
+      std::size_t n = children_.signal_service(s->config().name, sig);
+      log_.log(log::kInfo, "service " + s->config().name + ": forwarded " + f.name + " to " +
+                               std::to_string(n) + " program(s)");
+    }
 }
 
 void Supervisor::queue_reload() {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,10 @@ class Supervisor {
   void wait_signals();
   /// Reloads soon, once for a burst of requests (SIGHUP, a changed inetd.conf).
   void queue_reload();
+  /// Catches the signals the services forward (forward_signals), and only those.
+  void update_forwarded();
+  /// Passes `sig` on to the programs of every service that forwards it.
+  void forward(int sig);
   void on_signal(int sig);
   void begin_shutdown(bool stop_children);
   void check_shutdown_done();
@@ -95,6 +100,7 @@ class Supervisor {
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_timer_, shutdown_poll_;
   double shutdown_deadline_ = 0;
+  std::set<int> forwarded_;  ///< Signals caught for forward_signals.
   bool reload_queued_ = false;
   bool inetd_mode_ = false;
   bool stopping_children_ = false;

@@ -156,6 +156,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   // A limit may have changed (max_connections): paused services look again.
   for (auto& s : services_) s->resume();
   watch_.watch(config_->global.inetd_conf);
+  update_forwarded();
   if (initial) {
     for (auto& s : services_)
       log_.log(log::kNotice, "service " + s->config().name + ": " + what_serves(s->config()) +
