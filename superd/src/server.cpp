@@ -18,6 +18,7 @@
 #include "conf/render.hpp"
 #include "conf/resolve.hpp"
 #include "conf/schema.hpp"
+#include "conf/xinetd_import.hpp"
 #include "core/supervisor.hpp"
 #include "log/log.hpp"
 #include "proc/identity.hpp"
@@ -41,6 +42,19 @@ void print_diags(const std::vector<Diagnostic>& diags) {
 void ensure_std_fds() {
   for (int fd = 0; fd < 3; ++fd)
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", O_RDWR);
+}
+
+// --import-xinetd: the whole conversion, printed only when it all succeeded.
+int import_xinetd(const std::string& path) {
+  conf::XinetdFiles files = conf::system_files();
+  std::string services, out;
+  files.read("/etc/services", services);  // unreadable: services without a port are reported
+  std::vector<Diagnostic> diags;
+  bool ok = conf::import_xinetd(path, files, services, out, diags);
+  print_diags(diags);
+  if (!ok) return kExitConfig;
+  std::cout << out << std::flush;
+  return std::cout ? kExitOk : kExitSystem;
 }
 
 }  // namespace
@@ -139,6 +153,7 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
     std::cerr << "superd: --dump-schema: unknown format '" << cl.dump_schema << "' (expected man)\n";
     return kExitUsage;
   }
+  if (!cl.import_xinetd.empty()) return import_xinetd(cl.import_xinetd);
   if (!cl.inetd_service.empty()) {
     std::cerr << "superd: --inetd is not implemented yet\n";
     return kExitUsage;

@@ -26,6 +26,8 @@ po::options_description actions() {
       ("print-config", "Print the effective configuration with the origin of each value, exit.")
       ("inetd", po::value<std::string>()->value_name("SERVICE"),
        "Serve one connection already on stdin/stdout with SERVICE, then exit.")
+      ("import-xinetd", po::value<std::string>()->value_name("FILE"),
+       "Print the xinetd configuration FILE (with its includes) as superd conf, exit.")
       ("dump-schema", po::value<std::string>()->value_name("man"),
        "Print the KEYS section of superd.conf(5) generated from the schema.")
       ("help,h", "Show this help.")
@@ -156,7 +158,8 @@ bool parse_args(const std::vector<std::string>& raw, Layer layer, CommandLine& o
     const std::string& key = o.string_key;
     std::string value = o.value.empty() ? "" : o.value.back();
     bool is_action = key == "check" || key == "print-config" || key == "help" ||
-                     key == "version" || key == "inetd" || key == "dump-schema";
+                     key == "version" || key == "inetd" || key == "dump-schema" ||
+                     key == "import-xinetd";
     if (is_action && layer != Layer::CommandLine) {
       usage_error(layer, "'--" + key + "' is an action, valid only on the command line", {}, diags);
       ok = false;
@@ -166,6 +169,7 @@ bool parse_args(const std::vector<std::string>& raw, Layer layer, CommandLine& o
     else if (key == "version") out.version = true;
     else if (key == "inetd") out.inetd_service = value;
     else if (key == "dump-schema") out.dump_schema = value;
+    else if (key == "import-xinetd") out.import_xinetd = value;
     else if (key == kServiceSetting) ok = add_assignment(value, layer, out, diags, "--") && ok;
     else if (key == kPositional) ok = add_assignment(value, layer, out, diags, "") && ok;
     else {

@@ -204,7 +204,8 @@ std::string over_cap() {
   return "more than the " + std::to_string(kMaxConfFileSize / (1024 * 1024)) + " MiB allowed";
 }
 
-// Reads the regular file at `path` whole into `text`; returns why it cannot, or "".
+}  // namespace
+
 // A FIFO, device or directory is refused rather than read, and so is a file
 // over the cap, even one that grows past it while being read.
 std::string read_regular_file(const std::string& path, std::string& text) {
@@ -229,6 +230,8 @@ std::string read_regular_file(const std::string& path, std::string& text) {
     text.append(buf, static_cast<std::size_t>(n));
   }
 }
+
+namespace {
 
 void read_path(ReadContext& ctx, const std::string& path, const Origin* from) {
   char real[PATH_MAX];

@@ -19,6 +19,10 @@ constexpr std::size_t kMaxLineLength = 64 * 1024;
 /// The largest conf file read, in bytes; each included file may be as large.
 constexpr std::size_t kMaxConfFileSize = 16 * 1024 * 1024;
 
+/// Reads the regular file at `path` whole into `text` without blocking;
+/// returns why it cannot ("a directory, not a regular file", over the cap), or "".
+std::string read_regular_file(const std::string& path, std::string& text);
+
 /// Reads the conf file at `path` and the files it includes, appending its settings.
 /// Only regular files are read, never blocking; anything else is an error.
 void read_conf_file(const std::string& path, Settings& out, std::vector<Diagnostic>& diags);
