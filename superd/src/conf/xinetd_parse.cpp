@@ -130,8 +130,10 @@ std::string dir_of(const std::string& path) {
   return slash == 0 ? "/" : path.substr(0, slash);
 }
 
+// `path` read from `file`: relative to its directory, without "." and "..".
 std::string relative_to(const std::string& file, const std::string& path) {
-  return path[0] == '/' ? path : dir_of(file) + "/" + path;
+  std::string full = path[0] == '/' ? path : dir_of(file) + "/" + path;
+  return std::filesystem::path(full).lexically_normal().string();
 }
 
 bool FileParse::top(const std::vector<std::string>& w) {
@@ -201,15 +203,11 @@ void FileParse::attribute(std::string_view text) {
   std::string name(text.substr(start, i - start));
   while (i < text.size() && blank(text[i])) ++i;
   XinetdOp op = XinetdOp::Set;
+  if (name.empty()) return r.error(file, line, "malformed line '" + words_of(text)[0] + "...'");
   if (text.substr(i, 2) == "+=") op = XinetdOp::Add, i += 2;
   else if (text.substr(i, 2) == "-=") op = XinetdOp::Remove, i += 2;
   else if (text.substr(i, 1) == "=") i += 1;
-  else {
-    std::string shown = name.empty() ? std::string(words_of(text)[0]) : name;
-    r.error(file, line, name.empty() ? "malformed line '" + shown + "...'"
-                                     : "attribute '" + name + "' without '=', '+=' or '-='");
-    return;
-  }
+  else return r.error(file, line, "attribute '" + name + "' without '=', '+=' or '-='");
   const AttrSpec* spec = find_attr(name);
   if (!spec) {
     std::vector<std::string> names;

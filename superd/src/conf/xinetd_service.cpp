@@ -163,7 +163,10 @@ void ServiceImport::endpoint() {
     if (!digits(p) || std::stoi(p) < 1 || std::stoi(p) > 65535)
       return error("port", "port '" + p + "' is not a number from 1 to 65535");
     port = std::stoi(p);
-    if (!types_.count("UNLISTED") && listed && listed != port)
+    if (!types_.count("UNLISTED") && !listed)
+      return error("port", svc_.name + "/" + proto_ + " is not in /etc/services",
+                   "xinetd refuses this; add 'type = UNLISTED'");
+    if (!types_.count("UNLISTED") && listed != port)
       return error("port", "port " + p + " differs from " + std::to_string(listed) + ", the port of " +
                                svc_.name + "/" + proto_ + " in /etc/services",
                    "xinetd refuses this; add 'type = UNLISTED' or give the listed port");
@@ -176,7 +179,9 @@ void ServiceImport::endpoint() {
   lines_.push_back("port = " + std::to_string(port) + "/" + proto_);
   endpoint_ = std::to_string(port) + "/" + proto_;
   done_.insert("port");
-  std::string bind = get("bind") ? "bind" : get("interface") ? "interface" : "";
+  // bind and interface are synonyms; a service's own one beats defaults'.
+  const XinetdValue *b = get("bind"), *i = get("interface");
+  std::string bind = b && (!i || !b->from_defaults || i->from_defaults) ? "bind" : i ? "interface" : "";
   if (!bind.empty()) {
     std::string h = first(bind.c_str());
     unsigned char buf[16];
@@ -187,7 +192,8 @@ void ServiceImport::endpoint() {
     if (!ip && !name) return error(bind.c_str(), bind + " '" + h + "' is not an address or host name");
     key(bind.c_str(), "host", h);
     endpoint_ = h + " " + endpoint_;
-    if (bind == "bind" && get("interface")) note("interface", "bind names the address");
+    std::string other = bind == "bind" ? "interface" : "bind";
+    if (get(other.c_str())) note(other, bind + " names the address");
   }
   bool v4 = flags_.count("IPV4"), v6 = flags_.count("IPV6");
   if (bind.empty() && (v4 != v6)) lines_.push_back(v4 ? "host = 0.0.0.0" : "host = ::");
