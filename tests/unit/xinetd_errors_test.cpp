@@ -111,7 +111,7 @@ const Case kCases[] = {
      F + "8: duplicate service 'ftp' (first at /x/xinetd.conf:1; disable one of them)"},
     {"same_endpoint", svc("") + "service ftp2\n{\n\tsocket_type = stream\n\twait = no\n\ttype = UNLISTED\n"
                                 "\tport = 21\n\tuser = a\n\tserver = /bin/x\n}\n",
-     F + "8: service 'ftp2' listens on 21/tcp like another enabled service "
+     F + "8: service 'ftp2' listens on tcp [::]:21 like another enabled service "
          "(first at /x/xinetd.conf:1; disable one of them)"},
 };
 

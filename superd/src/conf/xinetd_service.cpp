@@ -12,6 +12,7 @@
 #include "conf/config.hpp"
 #include "conf/ini_source.hpp"
 #include "conf/schema.hpp"
+#include "net/endpoint.hpp"
 
 namespace superd::conf {
 
@@ -176,8 +177,8 @@ void ServiceImport::endpoint() {
     return error(nullptr, "no port, and /etc/services lists no " + svc_.name + "/" + proto_,
                  "add 'port = NUMBER' and 'type = UNLISTED'");
   }
-  lines_.push_back("port = " + std::to_string(port) + "/" + proto_);
-  endpoint_ = std::to_string(port) + "/" + proto_;
+  std::string port_text = std::to_string(port) + "/" + proto_;
+  lines_.push_back("port = " + port_text);
   done_.insert("port");
   // bind and interface are synonyms; a service's own one beats defaults'.
   const XinetdValue *b = get("bind"), *i = get("interface");
@@ -191,12 +192,17 @@ void ServiceImport::endpoint() {
     });
     if (!ip && !name) return error(bind.c_str(), bind + " '" + h + "' is not an address or host name");
     key(bind.c_str(), "host", h);
-    endpoint_ = h + " " + endpoint_;
     std::string other = bind == "bind" ? "interface" : "bind";
     if (get(other.c_str())) note(other, bind + " names the address");
   }
   bool v4 = flags_.count("IPV4"), v6 = flags_.count("IPV6");
   if (bind.empty() && (v4 != v6)) lines_.push_back(v4 ? "host = 0.0.0.0" : "host = ::");
+  // The endpoint's identity as superd sees it, for the clash check.
+  std::string host = !bind.empty() ? first(bind.c_str()) : v4 != v6 ? (v4 ? "0.0.0.0" : "::") : "*";
+  net::Endpoint e;
+  std::string err;
+  if (net::parse_endpoint(port_text, host, proto_, e, err)) endpoint_ = net::endpoint_identity(e);
+  else error(bind.empty() ? nullptr : bind.c_str(), "no superd endpoint for " + port_text + ": " + err);
   if (v4 || v6) comment("xinetd flags IPv4/IPv6: " + std::string(!bind.empty() ? "bind names the address" : v4 && v6 ? "both: every address (host = *)" : v4 ? "host = 0.0.0.0" : "host = ::"));
 }
 
