@@ -8,7 +8,9 @@
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
+#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "conf/ini_source.hpp"
 #include "temp_dir.hpp"
@@ -413,6 +415,23 @@ BOOST_AUTO_TEST_CASE(services_port_reads_names_and_aliases) {
   BOOST_TEST(services_port(kServices, "tftp", "tcp") == 0);
   BOOST_TEST(services_port(kServices, "7/tcp", "tcp") == 0);
   BOOST_TEST(services_port("big 99999/tcp\n", "big", "tcp") == 0);
+}
+
+BOOST_AUTO_TEST_CASE(superd_8_maps_every_xinetd_attribute) {
+  std::ifstream in(SUPERD_SOURCE_DIR "/man/superd.8");
+  std::stringstream page;
+  page << in.rdbuf();
+  std::string text = page.str();
+  auto begin = text.find(".Ss Migrating from xinetd\n"), end = text.find("\n.Sh OPTIONS\n");
+  BOOST_TEST_REQUIRE((begin != std::string::npos && end != std::string::npos && begin < end));
+  std::string table = text.substr(begin, end - begin);
+  for (const std::string& name : xinetd_attribute_names()) {
+    bool found = false;
+    for (const std::string& form : {".It Cm " + name + " ", ".It Cm " + name + "\n", " , " + name + " ",
+                                    ", " + name + "\n", " " + name + " , "})
+      found = found || table.find(form) != std::string::npos;
+    BOOST_TEST(found, name);
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

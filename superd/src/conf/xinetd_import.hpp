@@ -55,6 +55,8 @@ struct XinetdConf {
 
 /// True when xinetd knows attribute `name` (in a service or in defaults).
 bool xinetd_attribute_known(const std::string& name);
+/// Every attribute xinetd knows, for the documentation test.
+std::vector<std::string> xinetd_attribute_names();
 
 /// Reads `path` and what it includes into `out`, checking the syntax: braces,
 /// operators, attribute names, value counts, where each attribute may appear.

@@ -334,6 +334,12 @@ void Reader::include_dir(const std::string& dir, const std::string& from, int li
 
 bool xinetd_attribute_known(const std::string& name) { return find_attr(name) != nullptr; }
 
+std::vector<std::string> xinetd_attribute_names() {
+  std::vector<std::string> out;
+  for (const AttrSpec& a : kAttrs) out.emplace_back(a.name);
+  return out;
+}
+
 bool parse_xinetd(const std::string& path, const XinetdFiles& files, XinetdConf& out,
                   std::vector<Diagnostic>& diags) {
   Reader r{files, out, diags, {}};
