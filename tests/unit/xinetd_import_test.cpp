@@ -381,6 +381,14 @@ BOOST_AUTO_TEST_CASE(includedir_reads_sorted_names_without_dots_or_tildes) {
   BOOST_TEST(r.out.find("dpkg-old") == std::string::npos, r.out);
 }
 
+BOOST_AUTO_TEST_CASE(a_newline_in_a_file_name_cannot_break_out_of_a_comment) {
+  Import r = import({{"/x/xinetd.conf", "includedir /x/d\n"}, {"/x/d/a\nb", prog("ftp", "")}});
+  BOOST_TEST_REQUIRE(r.ok, (r.errors.empty() ? "" : r.errors[0]));
+  BOOST_TEST(has(r.out, "# source: /x/d/a?b"), r.out);
+  BOOST_TEST(has(r.out, "# xinetd service ftp at /x/d/a?b:1"), r.out);
+  parses_cleanly(r.out);
+}
+
 BOOST_AUTO_TEST_CASE(real_files_directories_and_fifos) {
   superd::test::TempDir dir;
   std::string conf = dir.write("xinetd.conf", "includedir " + dir.path + "/d\n");

@@ -103,11 +103,30 @@ std::optional<std::set<std::string>> id_list(const XinetdEntry& defaults, const 
 
 std::string header(const XinetdConf& x) {
   std::string out = "# superd configuration imported from xinetd by superd --import-xinetd\n";
-  for (const std::string& f : x.files) out += "# source: " + f + "\n";
+  for (const std::string& f : x.files) out += "# source: " + xinetd_detail::printable(f) + "\n";
   if (x.defaults.line)
-    out += "# The xinetd defaults block (" + x.defaults.file + ":" +
+    out += "# The xinetd defaults block (" + xinetd_detail::printable(x.defaults.file) + ":" +
            std::to_string(x.defaults.line) + ") is applied to every service below.\n";
   return out;
+}
+
+// superd refuses lines longer than kMaxLineLength: say so here rather than
+// print a conf that fails.
+bool fits_superd_lines(const std::string& text, const std::string& path,
+                       std::vector<Diagnostic>& diags) {
+  for (std::size_t pos = 0, n = 1; pos < text.size(); ++n) {
+    std::size_t nl = std::min(text.find('\n', pos), text.size());
+    if (nl - pos > kMaxLineLength) {
+      Diagnostic d;
+      d.file = path;
+      d.message = "line " + std::to_string(n) + " of the imported conf would be longer than " +
+                  std::to_string(kMaxLineLength) + " bytes, which superd refuses";
+      diags.push_back(std::move(d));
+      return false;
+    }
+    pos = nl + 1;
+  }
+  return true;
 }
 
 }  // namespace
@@ -174,19 +193,7 @@ bool import_xinetd(const std::string& path, const XinetdFiles& files, const std:
   }
   if (!ok) return false;
   std::string text = header(x) + body;
-  // superd refuses longer lines; say so here rather than print a conf that fails.
-  for (std::size_t pos = 0, n = 1; pos < text.size(); ++n) {
-    std::size_t nl = text.find('\n', pos);
-    if (nl - pos > kMaxLineLength) {
-      Diagnostic d;
-      d.file = path;
-      d.message = "line " + std::to_string(n) + " of the imported conf would be longer than " +
-                  std::to_string(kMaxLineLength) + " bytes, which superd refuses";
-      diags.push_back(std::move(d));
-      return false;
-    }
-    pos = nl + 1;
-  }
+  if (!fits_superd_lines(text, path, diags)) return false;
   out = std::move(text);
   return true;
 }

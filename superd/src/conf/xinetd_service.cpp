@@ -303,7 +303,8 @@ bool ServiceImport::convert_all() {
 }
 
 std::string ServiceImport::render(const std::string& section) const {
-  std::string where = "# xinetd service " + svc_.name + " at " + svc_.file + ":" + std::to_string(svc_.line) + "\n";
+  std::string where =
+      "# xinetd service " + svc_.name + " at " + printable(svc_.file) + ":" + std::to_string(svc_.line) + "\n";
   if (!skip_.empty()) {
     std::string out = "# [" + section + "] not imported: " + skip_ + "\n" + where;
     for (const auto& [name, v] : values_)

@@ -33,6 +33,12 @@ inline bool digits(const std::string& s) {
   return !s.empty() && s.size() < 10 &&
          std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
+/// `s` with control characters (a newline in a file name) as '?', for comment lines.
+inline std::string printable(std::string s) {
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return s;
+}
 }  // namespace xinetd_detail
 
 /// The effective value of one attribute of one service.
