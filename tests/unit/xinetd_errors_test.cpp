@@ -76,6 +76,10 @@ const Case kCases[] = {
      F + "1: service 'ftp': no wait (xinetd requires wait = yes or no)"},
     {"wait_not_boolean", "service ftp\n{\n\tsocket_type = stream\n\twait = maybe\n}\n",
      F + "4: service 'ftp': wait 'maybe' is not yes or no"},
+    {"disable_not_boolean", svc("\tdisable = off\n"), F + "7: service 'ftp': disable 'off' is not yes or no"},
+    {"host_superd_cannot_bind", svc("\tbind = " + std::string(300, 'h') + "\n"),
+     F + "7: service 'ftp': no superd endpoint for 21/tcp: invalid host '" + std::string(300, 'h') +
+         "' (expected *, an IP address or a host name)"},
     {"no_server", "service ftp\n{\n\tsocket_type = stream\n\twait = no\n}\n",
      F + "1: service 'ftp': no server (xinetd requires server for a service that is not INTERNAL)"},
     {"port_not_a_number", svc("\tport = ftp\n"), F + "7: service 'ftp': port 'ftp' is not a number from 1 to 65535"},
