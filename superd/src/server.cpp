@@ -20,6 +20,7 @@
 #include "conf/render.hpp"
 #include "conf/resolve.hpp"
 #include "conf/schema.hpp"
+#include "conf/xinetd_import.hpp"
 #include "core/supervisor.hpp"
 #include "log/log.hpp"
 #include "proc/identity.hpp"
@@ -59,6 +60,20 @@ int import_inetd(const std::string& path) {
             << conf::render_inetd_import(entries);
   return kExitOk;
 }
+
+// --import-xinetd: the whole conversion, printed only when it all succeeded.
+int import_xinetd(const std::string& path) {
+  conf::XinetdFiles files = conf::system_files();
+  std::string services, out;
+  files.read("/etc/services", services);  // unreadable: services without a port are reported
+  std::vector<Diagnostic> diags;
+  bool ok = conf::import_xinetd(path, files, services, out, diags);
+  print_diags(diags);
+  if (!ok) return kExitConfig;
+  std::cout << out << std::flush;
+  return std::cout ? kExitOk : kExitSystem;
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -158,6 +173,7 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
     return kExitUsage;
   }
   if (!cl.import_inetd.empty()) return import_inetd(cl.import_inetd);
+  if (!cl.import_xinetd.empty()) return import_xinetd(cl.import_xinetd);
   input = conf::LoadInput{};
   input.args = std::move(extra.settings);
   input.args.insert(input.args.end(), cl.settings.begin(), cl.settings.end());

@@ -204,4 +204,16 @@ BOOST_AUTO_TEST_CASE(help_names_every_key) {
   BOOST_TEST(help.find("--inetd") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(import_xinetd_is_a_command_line_action) {
+  BOOST_TEST(args({"--import-xinetd", "/etc/xinetd.conf"}).cl.import_xinetd == "/etc/xinetd.conf");
+  BOOST_TEST(args({"--import-xinetd=x.conf"}).cl.import_xinetd == "x.conf");
+  Parsed r = args({"--import-xinetd", "x.conf"}, Layer::NewArgs);
+  BOOST_TEST(!r.ok);
+  BOOST_TEST(r.cl.import_xinetd.empty());
+  BOOST_TEST(r.errors() ==
+                 Lines{"new args: '--import-xinetd' is an action, valid only on the command line"},
+             boost::test_tools::per_element());
+  BOOST_TEST(help_text().find("--import-xinetd FILE") != std::string::npos);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -28,6 +28,8 @@ po::options_description actions() {
        "Serve one connection already on stdin/stdout with SERVICE, then exit.")
       ("import-inetd", po::value<std::string>()->value_name("FILE"),
        "Print the services of an inetd.conf file as superd conf sections, exit.")
+      ("import-xinetd", po::value<std::string>()->value_name("FILE"),
+       "Print the xinetd configuration FILE (with its includes) as superd conf, exit.")
       ("dump-schema", po::value<std::string>()->value_name("man"),
        "Print the KEYS section of superd.conf(5) generated from the schema.")
       ("help,h", "Show this help.")
@@ -159,7 +161,7 @@ bool parse_args(const std::vector<std::string>& raw, Layer layer, CommandLine& o
     std::string value = o.value.empty() ? "" : o.value.back();
     bool is_action = key == "check" || key == "print-config" || key == "help" ||
                      key == "version" || key == "inetd" || key == "dump-schema" ||
-                     key == "import-inetd";
+                     key == "import-inetd" || key == "import-xinetd";
     if (is_action && layer != Layer::CommandLine) {
       usage_error(layer, "'--" + key + "' is an action, valid only on the command line", {}, diags);
       ok = false;
@@ -170,6 +172,7 @@ bool parse_args(const std::vector<std::string>& raw, Layer layer, CommandLine& o
     else if (key == "inetd") out.inetd_service = value;
     else if (key == "dump-schema") out.dump_schema = value;
     else if (key == "import-inetd") out.import_inetd = value;
+    else if (key == "import-xinetd") out.import_xinetd = value;
     else if (key == kServiceSetting) ok = add_assignment(value, layer, out, diags, "--") && ok;
     else if (key == kPositional) ok = add_assignment(value, layer, out, diags, "") && ok;
     else {
@@ -186,7 +189,7 @@ std::string help_text() {
   os << "usage: superd [-c FILE] [--KEY=VALUE | --KEY VALUE | KEY=VALUE]... "
         "[--SERVICE.KEY=VALUE]...\n"
         "       superd -t | --check | --print-config | --inetd SERVICE | -h | -V\n"
-        "       superd --import-inetd FILE\n\n"
+        "       superd --import-inetd FILE | --import-xinetd FILE\n\n"
         "A configuration-driven superserver. Default conf file: "
      << default_conf_path() << "\n\n"
      << actions() << "\n"

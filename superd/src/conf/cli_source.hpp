@@ -22,6 +22,7 @@ struct CommandLine {
   std::string dump_schema;    ///< --dump-schema=man: print the KEYS section and exit.
   std::string inetd_service;  ///< --inetd SERVICE.
   std::string import_inetd;   ///< --import-inetd FILE.
+  std::string import_xinetd;  ///< --import-xinetd FILE: print FILE as superd conf and exit.
 };
 
 /// Parses `args` (no program name) into settings tagged `layer`. Only the
