@@ -219,6 +219,30 @@ BOOST_AUTO_TEST_CASE(v6only_key_decides_over_the_system_default) {
   BOOST_TEST((plain != star));
 }
 
+BOOST_AUTO_TEST_CASE(options_set_before_bind_are_part_of_the_identity) {
+  Endpoint e;
+  std::string error;
+  BOOST_REQUIRE(superd::net::parse_endpoint("127.0.0.1:7", "*", "tcp", e, error));
+  Endpoint plain = e;
+  e.reuse_port = true;
+  BOOST_TEST(superd::net::endpoint_identity(e) == "tcp 127.0.0.1:7 reuseport");
+  BOOST_TEST((e != plain));
+  e.freebind = true;
+  e.device = "eth0";
+  BOOST_TEST(superd::net::endpoint_identity(e) == "tcp 127.0.0.1:7 reuseport freebind device=eth0");
+  BOOST_REQUIRE(superd::net::parse_endpoint("*:53/udp", "*", "tcp", e, error));
+  e.v6only = true;
+  e.device = "lo";
+  BOOST_TEST(superd::net::endpoint_identity(e) == "udp [::]:53 v6only device=lo");
+  BOOST_REQUIRE(superd::net::parse_endpoint("[::]:53/udp", "*", "tcp", e, error));
+  e.freebind = true;
+  BOOST_TEST(superd::net::endpoint_identity(e, true) == "udp [::]:53 v6only freebind");
+  BOOST_REQUIRE(superd::net::parse_endpoint("Host.Example:80", "*", "tcp", e, error));
+  e.reuse_port = true;
+  BOOST_TEST(superd::net::endpoint_identity(e) == "tcp host.example:80 reuseport");
+  BOOST_TEST(superd::net::bind_options_suffix(false, false, "") == "");
+}
+
 BOOST_AUTO_TEST_CASE(valid_protocols) {
   BOOST_TEST(superd::net::valid_proto("tcp"));
   BOOST_TEST(superd::net::valid_proto("udp"));

@@ -6,6 +6,7 @@
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
+#include <cstdint>
 #include <ostream>
 
 #include "conf/config.hpp"
@@ -40,6 +41,7 @@ struct Svc {
   const char* chroot = "";
   const char* socket_owner = "";
   const char* socket_group = "";
+  std::uint32_t mark = 0;
   bool disabled = false;
   bool builtin = false;
 };
@@ -59,6 +61,7 @@ ServiceConfig make(const Svc& v) {
   s.chroot = v.chroot;
   s.socket_owner = v.socket_owner;
   s.socket_group = v.socket_group;
+  s.mark.value = v.mark;
   s.disabled = v.disabled;
   if (v.builtin)
     s.builtin = "echo";
@@ -141,6 +144,8 @@ BOOST_DATA_TEST_CASE(kept_capabilities_follow_the_services, bdata::make(std::vec
   {"chroot", {{.chroot = "/srv/tftp"}}, {Cap::NetBindService, Cap::SysChroot}},
   {"socket_owner", {{.socket_owner = "www-data"}}, {Cap::NetBindService, Cap::Chown}},
   {"socket_group", {{.socket_group = "www-data"}}, {Cap::NetBindService, Cap::Chown}},
+  {"mark, for sockets a reload binds", {{.mark = 7, .builtin = true}},
+   {Cap::NetBindService, Cap::NetAdmin}},
   {"a disabled service needs nothing",
    {{.uid = 1, .chroot = "/srv", .socket_owner = "x", .disabled = true}}, {Cap::NetBindService}},
   {"everything", {{.uid = 0, .gid = 0, .groups = {0}}, {.chroot = "/srv"}, {.socket_group = "g"}},
@@ -155,6 +160,7 @@ BOOST_DATA_TEST_CASE(kept_capabilities_follow_the_services, bdata::make(std::vec
 BOOST_AUTO_TEST_CASE(describes_capabilities_as_the_kernel_names_them) {
   BOOST_TEST(describe({}) == "no capability");
   BOOST_TEST(describe({Cap::SysChroot}) == "CAP_SYS_CHROOT");
+  BOOST_TEST(describe({Cap::NetAdmin}) == "CAP_NET_ADMIN");
   BOOST_TEST(describe(kSwitch) == "CAP_NET_BIND_SERVICE, CAP_SETUID, CAP_SETGID and CAP_KILL");
 }
 

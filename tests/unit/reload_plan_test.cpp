@@ -134,6 +134,37 @@ const Case kCases[] = {
      "[a]\nport = 127.0.0.1:7\nbuiltin = echo\n[b]\nport = 127.0.0.1:13\nbuiltin = daytime\n",
      "[a]\nport = 127.0.0.1:13\nbuiltin = echo\n[b]\nport = 127.0.0.1:7\nbuiltin = daytime\n",
      {"tcp 127.0.0.1:13", "tcp 127.0.0.1:7"}, {}, {}, {}, {}, {}, {"a: port", "b: port"}, {}},
+    {"socket options of a kept socket are applied in place",
+     "[echo]\nport = 127.0.0.1:7\nport = /run/e|unix\nbuiltin = echo\n",
+     "receive_buffer = 64K\n[echo]\nport = 127.0.0.1:7\nport = /run/e|unix\nbuiltin = echo\n"
+     "nodelay = yes\nkeepalive = yes\nkeepalive_time = 30\nmark = 3\nip_tos = 16\ndefer_accept = 2\n",
+     {"tcp 127.0.0.1:7", "unix /run/e"}, {}, {},
+     {"tcp 127.0.0.1:7: keepalive keepalive_time nodelay defer_accept receive_buffer mark ip_tos",
+      "unix /run/e: receive_buffer"},
+     {}, {}, {"echo: defer_accept ip_tos keepalive keepalive_time mark nodelay receive_buffer"}, {}},
+    {"options that return to the default in place",
+     "[echo]\nport = 127.0.0.1:7\nbuiltin = echo\nnodelay = yes\nmark = 3\ndefer_accept = 2\n",
+     "[echo]\nport = 127.0.0.1:7\nbuiltin = echo\n",
+     {"tcp 127.0.0.1:7"}, {}, {}, {"tcp 127.0.0.1:7: nodelay defer_accept mark"},
+     {}, {}, {"echo: defer_accept mark nodelay"}, {}},
+    {"a buffer size cannot return to the default: new socket",
+     "[echo]\nport = 127.0.0.1:7\nbuiltin = echo\nsend_buffer = 8K\n",
+     "[echo]\nport = 127.0.0.1:7\nbuiltin = echo\n",
+     {}, {"tcp 127.0.0.1:7"}, {}, {}, {}, {}, {"echo: send_buffer"}, {}},
+    {"TCP options leave a UDP socket alone",
+     "[echo]\nport = 127.0.0.1:7/udp\nport = 127.0.0.1:7\nbuiltin = echo\n",
+     "[echo]\nport = 127.0.0.1:7/udp\nport = 127.0.0.1:7\nbuiltin = echo\nkeepalive_count = 3\n",
+     {"tcp 127.0.0.1:7", "udp 127.0.0.1:7"}, {}, {}, {"tcp 127.0.0.1:7: keepalive_count"},
+     {}, {}, {"echo: keepalive_count"}, {}},
+    {"reuse_port makes another socket",
+     "[echo]\nport = 127.0.0.1:7\nbuiltin = echo\n",
+     "[echo]\nport = 127.0.0.1:7\nbuiltin = echo\nreuse_port = yes\n",
+     {}, {"tcp 127.0.0.1:7 reuseport"}, {"tcp 127.0.0.1:7"}, {}, {}, {}, {"echo: reuse_port"}, {}},
+    {"freebind and bind_to_device make another socket",
+     "[echo]\nport = 127.0.0.1:7/udp\nbuiltin = echo\nfreebind = yes\n",
+     "[echo]\nport = 127.0.0.1:7/udp\nbuiltin = echo\nbind_to_device = lo\n",
+     {}, {"udp 127.0.0.1:7 device=lo"}, {"udp 127.0.0.1:7 freebind"}, {}, {}, {},
+     {"echo: bind_to_device freebind"}, {}},
     {"user change is a change",
      "[x]\nport = 127.0.0.1:9\nexec = /bin/cat\nuser = alice\n",
      "[x]\nport = 127.0.0.1:9\nexec = /bin/cat\nuser = bob\n",
@@ -165,6 +196,34 @@ BOOST_AUTO_TEST_CASE(kept_socket_carries_new_options_and_owner) {
   BOOST_TEST(p.reconfigure[0].previous.backlog == 8);
   BOOST_TEST(p.reconfigure[0].socket.options.backlog == 32);
   BOOST_TEST(p.reconfigure[0].socket.service == "b");
+}
+
+BOOST_AUTO_TEST_CASE(a_new_socket_on_the_same_address_replaces_the_old_one) {
+  conf::Config before = load("[echo]\nport = 127.0.0.1:7\nport = 127.0.0.1:9\nbuiltin = echo\n"
+                             "receive_buffer = 8K\n");
+  conf::Config after = load("[echo]\nport = 127.0.0.1:7\nport = 127.0.0.1:9\nbuiltin = echo\n"
+                            "reuse_port = yes\n");
+  core::ReloadPlan p = core::plan_reload(before, after);
+  BOOST_REQUIRE(p.bind.size() == 2u);
+  for (const core::SocketPlan& b : p.bind) {
+    BOOST_REQUIRE(b.replaces.size() == 1u);
+    BOOST_TEST(b.replaces[0].identity + " reuseport" == b.identity);
+    BOOST_TEST(b.replaces[0].options.receive_buffer == 8192);  // to bind it again on failure
+    BOOST_TEST(b.options.receive_buffer == 0);
+  }
+  // Unrelated new sockets replace nothing.
+  core::ReloadPlan q = core::plan_reload(before, load("[echo]\nport = 127.0.0.1:8\nbuiltin = echo\n"));
+  BOOST_REQUIRE(q.bind.size() == 1u);
+  BOOST_TEST(q.bind[0].replaces.empty());
+  // A buffer back to the default: the same identity, a new socket.
+  core::ReloadPlan r = core::plan_reload(
+      before, load("[echo]\nport = 127.0.0.1:7\nport = 127.0.0.1:9\nbuiltin = echo\n"));
+  BOOST_TEST(ids(r.bind) == (Lines{"tcp 127.0.0.1:7", "tcp 127.0.0.1:9"}), boost::test_tools::per_element());
+  BOOST_TEST(r.close.empty());
+  for (const core::SocketPlan& b : r.bind) {
+    BOOST_REQUIRE(b.replaces.size() == 1u);
+    BOOST_TEST(b.replaces[0].identity == b.identity);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(v6only_system_separates_star_from_any) {

@@ -278,11 +278,107 @@ BOOST_DATA_TEST_CASE(rejects_with_place_and_message, bdata::make(std::vector<Bad
    "test.conf:5: service 'b': endpoint *:7/tcp is also used by service 'a'"},
   {"[a]\nport = /run/a|unix\nbuiltin = echo\nsocket_owner = bob\n", 0,
    "test.conf:4: service 'a': unknown user 'bob'"},
+  // Socket options: values, then options no endpoint of the service can take.
+  {"[s]\nport = 7\nbuiltin = echo\nreuse_port = maybe\n", 0,
+   "test.conf:4: bad value for 'reuse_port': 'maybe' is not a boolean (expected yes/no, true/false, on/off, 1/0)"},
+  {"[s]\nport = 7\nbuiltin = echo\nfreebind = 2\n", 0,
+   "test.conf:4: bad value for 'freebind': '2' is not a boolean (expected yes/no, true/false, on/off, 1/0)"},
+  {"[s]\nport = 7\nbuiltin = echo\nkeepalive = always\n", 0,
+   "test.conf:4: bad value for 'keepalive': 'always' is not a boolean (expected yes/no, true/false, on/off, 1/0)"},
+  {"[s]\nport = 7\nbuiltin = echo\nnodelay = fast\n", 0,
+   "test.conf:4: bad value for 'nodelay': 'fast' is not a boolean (expected yes/no, true/false, on/off, 1/0)"},
+  {"[s]\nport = 7\nbuiltin = echo\nkeepalive_time = 1.5\n", 0,
+   "test.conf:4: service 's': 'keepalive_time' must be whole seconds from 1 to 32767 (0: the system's default)"},
+  {"[s]\nport = 7\nbuiltin = echo\nkeepalive_time = 10h\n", 0,
+   "test.conf:4: service 's': 'keepalive_time' must be whole seconds from 1 to 32767 (0: the system's default)"},
+  {"[s]\nport = 7\nbuiltin = echo\nkeepalive_interval = soon\n", 0,
+   "test.conf:4: bad value for 'keepalive_interval': 'soon' is not a duration (seconds, or a number followed by s, m or h)"},
+  {"[s]\nport = 7\nbuiltin = echo\nkeepalive_interval = 0.2\n", 0,
+   "test.conf:4: service 's': 'keepalive_interval' must be whole seconds from 1 to 32767 (0: the system's default)"},
+  {"[s]\nport = 7\nbuiltin = echo\nkeepalive_count = 128\n", 0,
+   "test.conf:4: bad value for 'keepalive_count': '128' is out of range (0 to 127)"},
+  {"[s]\nport = 7\nbuiltin = echo\ndefer_accept = 2h\n", 0,
+   "test.conf:4: service 's': 'defer_accept' must be whole seconds from 1 to 3600 (0: off)"},
+  {"[s]\nport = 7\nbuiltin = echo\nbind_to_device = averyverylongname\n", 0,
+   "test.conf:4: service 's': 'averyverylongname' is not an interface name "
+   "(at most 15 bytes, without '/', ':' or blanks)"},
+  {"[s]\nport = 7\nbuiltin = echo\nbind_to_device = eth0:1\n", 0,
+   "test.conf:4: service 's': 'eth0:1' is not an interface name (at most 15 bytes, without '/', ':' or blanks)"},
+  {"[s]\nport = 7\nbuiltin = echo\nsend_buffer = 2G\n", 0,
+   "test.conf:4: bad value for 'send_buffer': '2G' is not a buffer size (bytes, or a number followed by K or M; at most 1023M)"},
+  {"[s]\nport = 7\nbuiltin = echo\nreceive_buffer = 1024M\n", 0,
+   "test.conf:4: bad value for 'receive_buffer': '1024M' is not a buffer size (bytes, or a number followed by K or M; at most 1023M)"},
+  {"[s]\nport = 7\nbuiltin = echo\nmark = 0x100000000\n", 0,
+   "test.conf:4: bad value for 'mark': '0x100000000' is not a mark (0 to 4294967295, or 0x0 to 0xffffffff)"},
+  {"[s]\nport = 7\nbuiltin = echo\nip_tos = 256\n", 0,
+   "test.conf:4: bad value for 'ip_tos': '256' is out of range (0 to 255)"},
+  {"[s]\nport = 7/udp\nport = 9/udp\nbuiltin = echo\nnodelay = yes\n", 0,
+   "test.conf:5: service 's': 'nodelay' applies to TCP endpoints only, not to *:7/udp, *:9/udp"},
+  {"[s]\nport = 7/udp\nbuiltin = echo\nkeepalive = yes\n", 0,
+   "test.conf:4: service 's': 'keepalive' applies to TCP endpoints only, not to *:7/udp"},
+  {"[s]\nport = 7/udp\nbuiltin = echo\nkeepalive_count = 3\n", 0,
+   "test.conf:4: service 's': 'keepalive_count' applies to TCP endpoints only, not to *:7/udp"},
+  {"[s]\nport = /run/s|unix\nbuiltin = echo\ndefer_accept = 5\n", 0,
+   "test.conf:4: service 's': 'defer_accept' applies to TCP endpoints only, not to /run/s|unix"},
+  {"[s]\nport = /run/s|unix\nbuiltin = echo\nreuse_port = yes\n", 0,
+   "test.conf:4: service 's': 'reuse_port' applies to TCP and UDP endpoints only, not to /run/s|unix"},
+  {"[s]\nport = /run/s|dgram|unix\nbuiltin = echo\nfreebind = yes\n", 0,
+   "test.conf:4: service 's': 'freebind' applies to TCP and UDP endpoints only, not to /run/s|dgram|unix"},
+  {"[s]\nport = /run/s|unix\nbuiltin = echo\nbind_to_device = lo\n", 0,
+   "test.conf:4: service 's': 'bind_to_device' applies to TCP and UDP endpoints only, not to /run/s|unix"},
+  {"[s]\nport = /run/s|unix\nbuiltin = echo\nmark = 7\n", 0,
+   "test.conf:4: service 's': 'mark' applies to TCP and UDP endpoints only, not to /run/s|unix"},
+  {"[s]\nport = /run/s|unix\nbuiltin = echo\nip_tos = 16\n", 0,
+   "test.conf:4: service 's': 'ip_tos' applies to TCP and UDP endpoints only, not to /run/s|unix"},
+  {"[a]\nport = 7\nbuiltin = echo\nreuse_port = yes\n[b]\nport = 7\nbuiltin = discard\nreuse_port = yes\n", 0,
+   "test.conf:6: service 'b': endpoint *:7/tcp is also used by service 'a'"},
+  {"[a]\nport = 7\nbuiltin = echo\nbind_to_device = eth0\n[b]\nport = 7\nbuiltin = discard\n", 0,
+   "test.conf:6: service 'b': endpoint *:7/tcp is also used by service 'a'"},
 }), c) {
   // clang-format on
   Loaded l = load_conf(c.conf, {}, c.euid);
   BOOST_TEST(!l.ok);
   BOOST_TEST(l.errors() == Lines{c.error}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(socket_options_reach_endpoints_and_listen_options) {
+  Loaded l = load_conf(
+      "reuse_port = yes\nnodelay = yes\n"
+      "[a]\nport = 127.0.0.1:7\nport = /run/a|unix\nbuiltin = echo\nfreebind = on\n"
+      "bind_to_device = lo\nkeepalive = yes\nkeepalive_time = 1m\nkeepalive_interval = 5\n"
+      "keepalive_count = 4\ndefer_accept = 3\nsend_buffer = 64K\nreceive_buffer = 1M\n"
+      "mark = 0x2a\nip_tos = 16\n"
+      "[u]\nport = 9/udp\nbuiltin = echo\n");
+  BOOST_TEST_REQUIRE(l.ok);
+  const ServiceConfig& a = l.service("a");
+  BOOST_REQUIRE(a.endpoints.size() == 2u);
+  const superd::net::Endpoint& tcp = a.endpoints[0];
+  BOOST_TEST((tcp.reuse_port && tcp.freebind && tcp.device == "lo"));
+  const superd::net::Endpoint& unix = a.endpoints[1];
+  BOOST_TEST((!unix.reuse_port && !unix.freebind && unix.device.empty()));
+  superd::net::ListenOptions o = listen_options(a);
+  BOOST_TEST(o.keepalive == 1);
+  BOOST_TEST(o.keepalive_time == 60);
+  BOOST_TEST(o.keepalive_interval == 5);
+  BOOST_TEST(o.keepalive_count == 4);
+  BOOST_TEST(o.nodelay == 1);
+  BOOST_TEST(o.defer_accept == 3);
+  BOOST_TEST(o.send_buffer == 65536);
+  BOOST_TEST(o.receive_buffer == 1048576);
+  BOOST_TEST(o.mark == 42);
+  BOOST_TEST(o.ip_tos == 16);
+  // A global TCP option is only a default: a UDP-only service is not wrong.
+  BOOST_TEST(listen_options(l.service("u")).nodelay == 1);
+  BOOST_TEST(l.service("u").endpoints[0].reuse_port);
+}
+
+BOOST_AUTO_TEST_CASE(different_interfaces_share_a_port) {
+  Loaded l = load_conf("[a]\nport = 7\nbuiltin = echo\nbind_to_device = eth0\n"
+                       "[b]\nport = 7\nbuiltin = discard\nbind_to_device = eth1\n"
+                       "[c]\nport = 7/udp\nbuiltin = discard\nsend_buffer = 8K\n"
+                       "[d]\nport = /run/d|unix\nbuiltin = echo\nsend_buffer = 8K\nreceive_buffer = 8K\n");
+  BOOST_TEST(l.ok);
+  BOOST_TEST(l.errors() == Lines{}, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(argument_layers_are_named_in_errors) {

@@ -176,6 +176,39 @@ BOOST_DATA_TEST_CASE(rejects_bad_limits,
                  "' is not a limit (a number with optional K, M or G, or unlimited)");
 }
 
+BOOST_AUTO_TEST_CASE(buffer_sizes_with_suffixes) {
+  BOOST_TEST(parsed<ByteSize>("0").value == 0);
+  BOOST_TEST(parsed<ByteSize>("4096").value == 4096);
+  BOOST_TEST(parsed<ByteSize>("64K").value == 65536);
+  BOOST_TEST(parsed<ByteSize>("64k").value == 65536);
+  BOOST_TEST(parsed<ByteSize>("2m").value == 2 << 20);
+  BOOST_TEST(parsed<ByteSize>("1023M").value == 1023 << 20);
+  BOOST_TEST(parsed<ByteSize>("1073741823").value == (1 << 30) - 1);
+}
+
+BOOST_DATA_TEST_CASE(rejects_bad_buffer_sizes,
+                     bdata::make({"", "-1", "K", "1.5K", "1G", "1024M", "1073741824", "big"}), text) {
+  BOOST_TEST(error_of<ByteSize>(text) ==
+             "'" + std::string(text) +
+                 "' is not a buffer size (bytes, or a number followed by K or M; at most 1023M)");
+}
+
+BOOST_AUTO_TEST_CASE(marks_in_decimal_or_hex) {
+  BOOST_TEST(parsed<Mark>("0").value == 0u);
+  BOOST_TEST(parsed<Mark>("42").value == 42u);
+  BOOST_TEST(parsed<Mark>("0x2a").value == 42u);
+  BOOST_TEST(parsed<Mark>("0XFF").value == 255u);
+  BOOST_TEST(parsed<Mark>("4294967295").value == 4294967295u);
+  BOOST_TEST(parsed<Mark>("0xffffffff").value == 4294967295u);
+}
+
+BOOST_DATA_TEST_CASE(rejects_bad_marks,
+                     bdata::make({"", "-1", "0x", "0x1g", "4294967296", "0x100000000", "1e3", " 1"}),
+                     text) {
+  BOOST_TEST(error_of<Mark>(text) ==
+             "'" + std::string(text) + "' is not a mark (0 to 4294967295, or 0x0 to 0xffffffff)");
+}
+
 BOOST_AUTO_TEST_CASE(stderr_modes) {
   BOOST_TEST((parsed<StderrMode>("log") == StderrMode::Log));
   BOOST_TEST((parsed<StderrMode>("socket") == StderrMode::Socket));

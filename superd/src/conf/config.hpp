@@ -15,6 +15,7 @@
 #include "conf/value.hpp"
 #include "net/access.hpp"
 #include "net/endpoint.hpp"
+#include "net/socket_options.hpp"
 
 namespace superd::conf {
 
@@ -36,6 +37,18 @@ struct ServiceConfig {
   std::string proto = "tcp";
   Backlog listen;
   std::optional<bool> v6only;  ///< Unset: "*" dual-stack, "[::]" as the system says.
+  // Socket options (superd.conf(5) SOCKET OPTIONS); 0 or empty: the system's default.
+  bool reuse_port = false;
+  bool freebind = false;
+  std::string bind_to_device;
+  bool keepalive = false;
+  Seconds keepalive_time, keepalive_interval;
+  int keepalive_count = 0;
+  bool nodelay = false;
+  Seconds defer_accept;
+  ByteSize send_buffer, receive_buffer;
+  Mark mark;
+  int ip_tos = 0;
   // What serves a connection: exactly one of these.
   Argv exec;
   std::string builtin;
@@ -71,6 +84,9 @@ struct ServiceConfig {
   uid_t socket_uid = static_cast<uid_t>(-1);  ///< -1: leave as created.
   gid_t socket_gid = static_cast<gid_t>(-1);
 };
+
+/// The options of the sockets of `s`'s endpoints that can change while bound.
+net::ListenOptions listen_options(const ServiceConfig& s);
 
 /// Keys of the supervisor itself.
 struct GlobalConfig {

@@ -17,7 +17,7 @@ std::vector<Cap> CapSet::list() const {
 const char* cap_name(Cap c) {
   static const char* const kNames[kCapCount] = {
       "CAP_NET_BIND_SERVICE", "CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN",
-      "CAP_SYS_CHROOT"};
+      "CAP_SYS_CHROOT", "CAP_NET_ADMIN"};
   return kNames[static_cast<int>(c)];
 }
 
@@ -58,6 +58,7 @@ std::vector<Need> service_needs(const ServiceConfig& s, const Privileges& self) 
   if (program && !s.chroot.empty()) out.push_back({Cap::SysChroot, "chroot"});
   if (!s.socket_owner.empty()) out.push_back({Cap::Chown, "socket_owner"});
   if (!s.socket_group.empty()) out.push_back({Cap::Chown, "socket_group"});
+  if (s.mark.value != 0) out.push_back({Cap::NetAdmin, "mark"});
   return out;
 }
 

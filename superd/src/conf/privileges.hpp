@@ -18,8 +18,8 @@ struct Identity;
 struct ServiceConfig;
 
 /// A Linux capability superd may keep after it drops root.
-enum class Cap { NetBindService, Setuid, Setgid, Kill, Chown, SysChroot };
-inline constexpr int kCapCount = 6;
+enum class Cap { NetBindService, Setuid, Setgid, Kill, Chown, SysChroot, NetAdmin };
+inline constexpr int kCapCount = 7;
 
 /// A set of Caps; no libcap in conf/.
 class CapSet {
@@ -76,7 +76,8 @@ bool switches_identity(const Identity& id, const Privileges& self);
 /// What service `s` needs from a superd that runs as `self` and is not root:
 /// for a program, switching users (CAP_SETUID, CAP_SETGID, and CAP_KILL to
 /// stop it) and chroot (CAP_SYS_CHROOT); socket_owner and socket_group
-/// (CAP_CHOWN) for any service.
+/// (CAP_CHOWN) and mark (CAP_NET_ADMIN, for sockets bound on a reload) for
+/// any service.
 std::vector<Need> service_needs(const ServiceConfig& s, const Privileges& self);
 /// What superd keeps when it drops root to `self`: CAP_NET_BIND_SERVICE, for
 /// ports below 1024 on a reload, and what the enabled services need.

@@ -4,8 +4,10 @@
 // through UserDb, access rules compiled; then superd's own privileges: what it
 // keeps when it drops root, or, once it has, whether the services make do
 // with that. Part of load(); see resolve.hpp.
+#include <net/if.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -73,10 +75,63 @@ void check_endpoints(Checker& ck) {
     if (!net::parse_endpoint(text, s.host, s.proto, e, err))
       ck.error("port", i, "bad endpoint '" + text + "': " + err);
     else {
-      if (!e.unix_domain()) e.v6only = s.v6only;
+      if (!e.unix_domain()) {
+        e.v6only = s.v6only;
+        e.reuse_port = s.reuse_port;
+        e.freebind = s.freebind;
+        e.device = s.bind_to_device;
+      }
       s.endpoints.push_back(e);
     }
   }
+}
+
+// Whole seconds from `min` to `max`, as setsockopt() takes them.
+void check_whole_seconds(Checker& ck, const char* key, const Seconds& v, int max,
+                         const char* zero) {
+  if (v.value == 0 || (v.value >= 1 && v.value <= max && v.value == static_cast<int>(v.value)))
+    return;
+  ck.error(key, "'" + std::string(key) + "' must be whole seconds from 1 to " +
+                    std::to_string(max) + " (0: " + zero + ")");
+}
+
+// The kernel's rule for interface names (dev_valid_name).
+bool valid_interface_name(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..") return false;
+  for (char c : name)
+    if (c == '/' || c == ':' || std::isspace(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+// An option set in the service's own section (not inherited from the global
+// one) that no endpoint of the service can take is a mistake.
+void check_applies(Checker& ck, const char* key, net::Applies applies) {
+  const ShownValue* v = ck.shown(key);
+  if (!v || v->inherited || v->origin.layer == Layer::Default) return;
+  std::string others;
+  for (const net::Endpoint& e : ck.s.endpoints) {
+    if (net::applies_to(applies, e)) return;
+    others += (others.empty() ? "" : ", ") + e.str();
+  }
+  if (others.empty()) return;  // no endpoint at all: reported already
+  ck.error(key, "'" + std::string(key) + "' applies to " + net::applies_text(applies) +
+                    " only, not to " + others);
+}
+
+void check_socket_options(Checker& ck) {
+  ServiceConfig& s = ck.s;
+  // TCP_KEEPIDLE and TCP_KEEPINTVL refuse more than 32767 (MAX_TCP_KEEPIDLE).
+  check_whole_seconds(ck, "keepalive_time", s.keepalive_time, 32767, "the system's default");
+  check_whole_seconds(ck, "keepalive_interval", s.keepalive_interval, 32767, "the system's default");
+  check_whole_seconds(ck, "defer_accept", s.defer_accept, 3600, "off");
+  if (!s.bind_to_device.empty() && !valid_interface_name(s.bind_to_device))
+    ck.error("bind_to_device", "'" + s.bind_to_device + "' is not an interface name",
+             "at most " + std::to_string(IFNAMSIZ - 1) + " bytes, without '/', ':' or blanks");
+  if (s.reuse_port) check_applies(ck, "reuse_port", net::Applies::Inet);
+  if (s.freebind) check_applies(ck, "freebind", net::Applies::Inet);
+  if (!s.bind_to_device.empty()) check_applies(ck, "bind_to_device", net::Applies::Inet);
+  for (const net::SetOption& o : net::options_set(listen_options(s)))
+    check_applies(ck, o.key, o.applies);
 }
 
 void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
@@ -248,11 +303,27 @@ void plan_drop(Config& c, const UserDb& users, std::vector<Diagnostic>& diags) {
 
 }  // namespace
 
+net::ListenOptions listen_options(const ServiceConfig& s) {
+  net::ListenOptions o{s.listen.value, s.socket_mode.value, s.socket_uid, s.socket_gid};
+  o.keepalive = s.keepalive;
+  o.keepalive_time = static_cast<int>(s.keepalive_time.value);
+  o.keepalive_interval = static_cast<int>(s.keepalive_interval.value);
+  o.keepalive_count = s.keepalive_count;
+  o.nodelay = s.nodelay;
+  o.defer_accept = static_cast<int>(s.defer_accept.value);
+  o.send_buffer = s.send_buffer.value;
+  o.receive_buffer = s.receive_buffer.value;
+  o.mark = static_cast<int>(s.mark.value);
+  o.ip_tos = s.ip_tos;
+  return o;
+}
+
 bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& builtins,
                       const UserDb& users, const Privileges& running,
                       std::vector<Diagnostic>& diags) {
   Checker ck{s, c, diags};
   check_endpoints(ck);
+  check_socket_options(ck);
   check_handler(ck, builtins);
   check_identity(ck, users, running);
   if (!s.chroot.empty() && s.chroot[0] != '/')
@@ -261,17 +332,32 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
   return ck.ok;
 }
 
+// Two services clash on one address unless both name a different interface:
+// reuse_port and freebind do not let one superd take a socket twice.
 void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags) {
-  std::map<std::string, const ServiceConfig*> owner;
+  struct User {
+    const ServiceConfig* service;
+    std::string device;
+  };
+  std::map<std::string, std::vector<User>> users;
   for (const ServiceConfig& s : c.services) {
     if (s.disabled) continue;
     for (const net::Endpoint& e : s.endpoints) {
-      auto [it, fresh] = owner.emplace(net::endpoint_identity(e), &s);
-      if (fresh || it->second == &s) continue;
+      net::Endpoint address = e;
+      address.reuse_port = address.freebind = false;
+      address.device.clear();
+      auto& list = users[net::endpoint_identity(address)];
+      const ServiceConfig* clash = nullptr;
+      for (const User& u : list)
+        if (!clash && u.service != &s &&
+            (u.device.empty() || e.device.empty() || u.device == e.device))
+          clash = u.service;
+      list.push_back(User{&s, e.device});
+      if (!clash) continue;
       ServiceConfig copy;  // only for locating the message
       copy.name = s.name;
       Checker ck{copy, c, diags};
-      ck.error("port", "endpoint " + e.str() + " is also used by service '" + it->second->name + "'");
+      ck.error("port", "endpoint " + e.str() + " is also used by service '" + clash->name + "'");
     }
   }
 }

@@ -233,6 +233,39 @@ bool parse_value(std::string_view text, Limit& out, std::string& error) {
   return true;
 }
 
+bool parse_value(std::string_view text, ByteSize& out, std::string& error) {
+  // The kernel doubles what it is given and keeps an int: 1 GiB - 1 at most.
+  constexpr long long kMax = (1LL << 30) - 1;
+  long long scale = 1;
+  std::string_view num = text;
+  if (!num.empty() && (num.back() == 'k' || num.back() == 'K')) scale = 1 << 10, num.remove_suffix(1);
+  else if (!num.empty() && (num.back() == 'm' || num.back() == 'M')) scale = 1 << 20, num.remove_suffix(1);
+  long long v = 0;
+  if (!parse_long(num, v) || v < 0 || v > kMax / scale) {
+    error = quoted(text) + " is not a buffer size (bytes, or a number followed by K or M; "
+            "at most 1023M)";
+    return false;
+  }
+  out.value = static_cast<int>(v * scale);
+  return true;
+}
+
+bool parse_value(std::string_view text, Mark& out, std::string& error) {
+  std::string s(text);
+  bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+  bool ok = !s.empty() && s.size() <= 10;  // "4294967295", "0xffffffff"
+  for (std::size_t i = hex ? 2 : 0; ok && i < s.size(); ++i)
+    ok = hex ? std::isxdigit(static_cast<unsigned char>(s[i])) != 0
+             : std::isdigit(static_cast<unsigned char>(s[i])) != 0;
+  unsigned long long v = ok ? std::strtoull(s.c_str(), nullptr, hex ? 16 : 10) : 0;
+  if (!ok || v > 0xffffffffULL) {
+    error = quoted(text) + " is not a mark (0 to 4294967295, or 0x0 to 0xffffffff)";
+    return false;
+  }
+  out.value = static_cast<std::uint32_t>(v);
+  return true;
+}
+
 bool parse_value(std::string_view text, StderrMode& out, std::string& error) {
   if (text == "log") return out = StderrMode::Log, true;
   if (text == "socket") return out = StderrMode::Socket, true;

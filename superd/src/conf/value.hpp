@@ -6,6 +6,7 @@
 
 #include <sys/resource.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,14 @@ struct Backlog {
 struct Limit {
   bool set = false;
   rlim_t value = 0;
+};
+/// A socket buffer size in bytes ("65536", "64K", "1M"); 0 keeps the system's default.
+struct ByteSize {
+  int value = 0;
+};
+/// A packet mark (SO_MARK): decimal or 0x hexadecimal, 0 to 0xffffffff.
+struct Mark {
+  std::uint32_t value = 0;
 };
 /// How a child's stderr is connected.
 enum class StderrMode { Log, Socket, Null };
@@ -76,6 +85,8 @@ bool parse_value(std::string_view text, Seconds& out, std::string& error);
 bool parse_value(std::string_view text, FileMode& out, std::string& error);
 bool parse_value(std::string_view text, Backlog& out, std::string& error);
 bool parse_value(std::string_view text, Limit& out, std::string& error);
+bool parse_value(std::string_view text, ByteSize& out, std::string& error);
+bool parse_value(std::string_view text, Mark& out, std::string& error);
 bool parse_value(std::string_view text, StderrMode& out, std::string& error);
 bool parse_value(std::string_view text, Facility& out, std::string& error);
 bool parse_value(std::string_view text, Signal& out, std::string& error);
@@ -100,6 +111,8 @@ template <> inline constexpr const char* kTypeName<Seconds> = "seconds";
 template <> inline constexpr const char* kTypeName<FileMode> = "octal-mode";
 template <> inline constexpr const char* kTypeName<Backlog> = "backlog";
 template <> inline constexpr const char* kTypeName<Limit> = "limit";
+template <> inline constexpr const char* kTypeName<ByteSize> = "bytes";
+template <> inline constexpr const char* kTypeName<Mark> = "mark";
 template <> inline constexpr const char* kTypeName<StderrMode> = "log|socket|null";
 template <> inline constexpr const char* kTypeName<Facility> = "facility";
 template <> inline constexpr const char* kTypeName<Signal> = "signal";

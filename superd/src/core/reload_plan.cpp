@@ -15,21 +15,30 @@ Sockets sockets_of(const conf::Config& c, bool v6only_default) {
     if (s.disabled) continue;
     for (const net::Endpoint& e : s.endpoints) {
       std::string id = net::endpoint_identity(e, v6only_default);
-      out.emplace(id, SocketPlan{id, e, listen_options(s), s.name});
+      out.emplace(id, SocketPlan{id, e, conf::listen_options(s), s.name, {}});
     }
   }
   return out;
 }
 
 std::vector<std::string> option_changes(const net::ListenOptions& a, const net::ListenOptions& b,
-                                        bool unix_domain) {
+                                        const net::Endpoint& e) {
   std::vector<std::string> what;
   if (a.backlog != b.backlog) what.push_back("listen");
-  if (!unix_domain) return what;
-  if (a.mode != b.mode) what.push_back("socket_mode");
-  if (a.uid != b.uid) what.push_back("socket_owner");
-  if (a.gid != b.gid) what.push_back("socket_group");
+  if (e.unix_domain()) {
+    if (a.mode != b.mode) what.push_back("socket_mode");
+    if (a.uid != b.uid) what.push_back("socket_owner");
+    if (a.gid != b.gid) what.push_back("socket_group");
+  }
+  for (std::string& key : net::changed_socket_options(a, b, e)) what.push_back(std::move(key));
   return what;
+}
+
+// "tcp 127.0.0.1:7 reuseport" -> "tcp 127.0.0.1:7": the address, which two
+// sockets of one superd cannot both hold. Unix paths may contain blanks.
+std::string address_of(const std::string& identity) {
+  if (identity.rfind("tcp ", 0) != 0 && identity.rfind("udp ", 0) != 0) return identity;
+  return identity.substr(0, identity.find(' ', 4));
 }
 
 using ByName = std::map<std::string, const conf::ServiceConfig*>;
@@ -71,10 +80,6 @@ std::vector<std::string> changed_keys(const conf::Config& before, const conf::Co
 
 }  // namespace
 
-net::ListenOptions listen_options(const conf::ServiceConfig& s) {
-  return net::ListenOptions{s.listen.value, s.socket_mode.value, s.socket_uid, s.socket_gid};
-}
-
 ReloadPlan plan_reload(const conf::Config& before, const conf::Config& after, bool v6only_default) {
   ReloadPlan plan;
   Sockets old_sockets = sockets_of(before, v6only_default);
@@ -82,11 +87,21 @@ ReloadPlan plan_reload(const conf::Config& before, const conf::Config& after, bo
   for (const auto& [id, wanted] : new_sockets) {
     auto it = old_sockets.find(id);
     if (it == old_sockets.end()) {
-      plan.bind.push_back(wanted);
+      SocketPlan fresh = wanted;
+      for (const auto& [old_id, old] : old_sockets)
+        if (!new_sockets.count(old_id) && address_of(old_id) == address_of(id))
+          fresh.replaces.push_back(old);
+      plan.bind.push_back(std::move(fresh));
+      continue;
+    }
+    if (net::needs_new_socket(it->second.options, wanted.options, wanted.endpoint)) {
+      SocketPlan fresh = wanted;
+      fresh.replaces.push_back(it->second);
+      plan.bind.push_back(std::move(fresh));
       continue;
     }
     plan.keep.push_back(wanted);
-    auto what = option_changes(it->second.options, wanted.options, wanted.endpoint.unix_domain());
+    auto what = option_changes(it->second.options, wanted.options, wanted.endpoint);
     if (!what.empty()) plan.reconfigure.push_back(OptionChange{wanted, it->second.options, what});
   }
   for (const auto& [id, old] : old_sockets)

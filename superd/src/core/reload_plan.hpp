@@ -3,7 +3,9 @@
 // (no socket is touched): which listening sockets are kept, bound or closed,
 // which kept sockets get new options, and which services are added, removed,
 // changed (with the keys that changed) or left as they are. Sockets match by
-// endpoint identity, so "*:7" and "[::]:7" are one socket.
+// endpoint identity, so "*:7" and "[::]:7" are one socket; options set before
+// bind() are part of it, so changing them binds a new socket in place of the
+// old one.
 #pragma once
 
 #include <string>
@@ -21,13 +23,17 @@ struct SocketPlan {
   net::Endpoint endpoint;
   net::ListenOptions options;  ///< Wanted options (the new ones for kept sockets).
   std::string service;      ///< The enabled service that uses it (the new one when kept).
+  /// Sockets of the old configuration on the same address that this one
+  /// replaces: closed just before it is bound (a change of an option set
+  /// before bind(), or of one that cannot return to the system's default).
+  std::vector<SocketPlan> replaces;
 };
 
 /// A kept socket whose options differ.
 struct OptionChange {
   SocketPlan socket;           ///< With the new options.
   net::ListenOptions previous;
-  std::vector<std::string> what;  ///< "listen", "socket_mode", "socket_owner", "socket_group".
+  std::vector<std::string> what;  ///< Conf keys: "listen", "socket_mode", "receive_buffer", ...
 };
 
 /// The difference between two configurations.
@@ -38,9 +44,6 @@ struct ReloadPlan {
   /// Services whose effective settings differ, with the keys that did.
   std::vector<std::pair<std::string, std::vector<std::string>>> changed;
 };
-
-/// The listen options an enabled service asks for.
-net::ListenOptions listen_options(const conf::ServiceConfig& s);
 
 /// Compares `before` with `after`. A disabled service counts as absent;
 /// `v6only_default` is passed to net::endpoint_identity().

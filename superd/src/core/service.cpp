@@ -113,6 +113,12 @@ void Service::release() {
   sockets_.clear();
 }
 
+bool Service::lost_socket() const {
+  for (const auto& l : sockets_)
+    if (l->closed) return true;
+  return false;
+}
+
 std::vector<std::string> Service::addresses() const {
   std::vector<std::string> out;
   for (const auto& l : sockets_) out.push_back(l->address);

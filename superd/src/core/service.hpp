@@ -60,6 +60,9 @@ class Service : public std::enable_shared_from_this<Service> {
   void release();
   /// Re-arms sockets paused by a limit that may have room now.
   void resume();
+  /// True when a socket it serves was closed under it: a reload that failed
+  /// after replacing it, which bound it again as a new socket.
+  bool lost_socket() const;
   /// Bound addresses, for the log.
   std::vector<std::string> addresses() const;
   const conf::ServiceConfig& config() const { return cfg_; }

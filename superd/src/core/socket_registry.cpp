@@ -75,7 +75,7 @@ std::string socket_identity(int fd) {
   if (ss.ss_family == AF_INET) {
     auto& a = reinterpret_cast<sockaddr_in&>(ss);
     inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
-    return kind + text + ":" + std::to_string(ntohs(a.sin_port));
+    return kind + text + ":" + std::to_string(ntohs(a.sin_port)) + net::bind_options_of(fd, AF_INET);
   }
   if (ss.ss_family != AF_INET6) return "";
   auto& a = reinterpret_cast<sockaddr_in6&>(ss);
@@ -87,7 +87,7 @@ std::string socket_identity(int fd) {
     ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, &vlen);
     if (v6only) id += " v6only";
   }
-  return id;
+  return id + net::bind_options_of(fd, AF_INET6);
 }
 
 int SocketRegistry::adopt_inherited(log::Logger& log) {
@@ -159,11 +159,20 @@ bool SocketRegistry::open(const SocketPlan& plan, SocketList& out, std::string& 
 bool SocketRegistry::prepare(const std::vector<SocketPlan>& plans, std::string& error,
                              const SocketPlan*& failed) {
   staged_.clear();
+  replaced_.clear();
   for (const SocketPlan& p : plans) {
+    // The socket it replaces holds the same address: it must go first.
+    for (const SocketPlan& old : p.replaces) {
+      auto it = sockets_.find(old.identity);
+      if (it == sockets_.end()) continue;
+      for (const auto& s : it->second) s->close();
+      replaced_.push_back(old);
+      sockets_.erase(it);
+    }
     SocketList list;
     if (!open(p, list, error)) {
       failed = &p;
-      rollback();
+      if (std::string trouble = rollback(); !trouble.empty()) error += "; " + trouble;
       return false;
     }
     staged_.emplace(p.identity, std::move(list));
@@ -174,9 +183,21 @@ bool SocketRegistry::prepare(const std::vector<SocketPlan>& plans, std::string& 
 void SocketRegistry::commit() {
   for (auto& [id, list] : staged_) sockets_[id] = std::move(list);
   staged_.clear();
+  replaced_.clear();
 }
 
-void SocketRegistry::rollback() { staged_.clear(); }
+std::string SocketRegistry::rollback() {
+  staged_.clear();
+  std::string trouble;
+  for (const SocketPlan& old : replaced_) {
+    SocketList list;
+    std::string error;
+    if (open(old, list, error)) sockets_[old.identity] = std::move(list);
+    else trouble += (trouble.empty() ? "" : "; ") + ("could not bind the previous socket again: " + error);
+  }
+  replaced_.clear();
+  return trouble;
+}
 
 bool SocketRegistry::reconfigure(const OptionChange& c, std::string& error) {
   auto it = sockets_.find(c.socket.identity);
@@ -189,6 +210,9 @@ bool SocketRegistry::reconfigure(const OptionChange& c, std::string& error) {
     if (e.stream() && o.backlog != c.previous.backlog &&
         ::listen(fd, o.backlog > 0 ? o.backlog : SOMAXCONN) != 0)
       return error = sys::describe_errno("listen", s->address, errno), false;
+    // Accepted connections inherit these from the listening socket.
+    if (!net::set_socket_options(fd, e, o, &c.previous, error))
+      return error = s->address + ": " + error, false;
   }
   if (!e.unix_domain()) return true;
   if (o.mode != c.previous.mode && o.mode >= 0 && ::chmod(e.host.c_str(), static_cast<mode_t>(o.mode)) != 0)

@@ -76,13 +76,17 @@ class SocketRegistry {
   void close_unclaimed(log::Logger& log);
 
   /// Binds (or takes from the inherited sockets) every endpoint of `plans`,
-  /// staged until commit(). On failure closes what it staged, returns false
-  /// and names the failing plan in `failed`.
+  /// staged until commit(). A plan's `replaces` are closed just before it is
+  /// bound. On failure rolls back, returns false and names the failing plan
+  /// in `failed`.
   bool prepare(const std::vector<SocketPlan>& plans, std::string& error, const SocketPlan*& failed);
   /// Registers what prepare() staged.
   void commit();
-  /// Closes what prepare() staged.
-  void rollback();
+  /// Closes what prepare() staged and binds again, with their previous
+  /// options, the sockets it replaced (new ListenSocket objects: their
+  /// services must be started again). Returns what could not be bound again,
+  /// or "".
+  std::string rollback();
   /// Applies changed options to a kept socket; false with `error` on failure.
   bool reconfigure(const OptionChange& change, std::string& error);
   /// Closes and forgets the sockets of `identity`.
@@ -98,6 +102,7 @@ class SocketRegistry {
   boost::asio::io_context& io_;
   bool v6only_default_;
   std::map<std::string, SocketList> sockets_, staged_;
+  std::vector<SocketPlan> replaced_;  ///< Closed by prepare(), until commit() or rollback().
   std::map<std::string, int> inherited_;  ///< Identity -> descriptor, until claimed.
 };
 

@@ -69,6 +69,9 @@ class Supervisor {
  private:
   bool apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial);
   void retire(const std::shared_ptr<Service>& removed);
+  /// After a failed apply: puts back the sockets it replaced, and has their
+  /// services serve the new copies. Returns what could not be put back.
+  std::string roll_back();
   void log_plan(const ReloadPlan& plan);
   std::string status_line() const;
   void wait_signals();

@@ -64,8 +64,8 @@ bool Supervisor::reload() {
     next = loader_(diags);
     ok = next && apply(next, error, false);
   } catch (const std::exception& e) {  // exhausted memory or descriptors: nothing was committed
-    registry_.rollback();
     error = std::string("internal error: ") + e.what();
+    if (std::string trouble = roll_back(); !trouble.empty()) error += "; " + trouble;
   }
   if (!ok && log_setup_) {
     // logrotate's SIGHUP must still get the log file reopened.
@@ -90,6 +90,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   const SocketPlan* failed = nullptr;
   if (!registry_.prepare(plan.bind, error, failed)) {
     error += " (" + where(*next, failed->service) + ")";
+    roll_back();  // prepare() rolled back the registry: only services are left
     return false;
   }
   // Options of kept sockets change in place; a failure (chmod after the
@@ -112,7 +113,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
       std::string ignored;
       registry_.reconfigure(back, ignored);
     }
-    registry_.rollback();
+    if (std::string trouble = roll_back(); !trouble.empty()) error += "; " + trouble;
     return false;
   }
   // From here on nothing fails: the new configuration is committed.
@@ -165,6 +166,18 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
     log_plan(plan);
   }
   return true;
+}
+
+std::string Supervisor::roll_back() {
+  std::string trouble = registry_.rollback();
+  for (auto& s : services_) {
+    if (!s->lost_socket()) continue;
+    SocketList sockets;
+    for (const net::Endpoint& e : s->config().endpoints)
+      for (auto& l : registry_.sockets(e)) sockets.push_back(l);
+    s->start(std::move(sockets));
+  }
+  return trouble;
 }
 
 // A removed service's built-in sessions finish (flush, close) and are cut

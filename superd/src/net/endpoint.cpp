@@ -103,6 +103,14 @@ std::string Endpoint::str() const {
   return h + ":" + std::to_string(port) + (transport == Transport::Tcp ? "/tcp" : "/udp");
 }
 
+std::string bind_options_suffix(bool reuse_port, bool freebind, const std::string& device) {
+  std::string out;
+  if (reuse_port) out += " reuseport";
+  if (freebind) out += " freebind";
+  if (!device.empty()) out += " device=" + device;
+  return out;
+}
+
 std::string endpoint_identity(const Endpoint& e, bool v6only_default) {
   switch (e.transport) {
     case Transport::UnixStream: return "unix " + e.host;
@@ -111,21 +119,23 @@ std::string endpoint_identity(const Endpoint& e, bool v6only_default) {
   }
   std::string kind = e.transport == Transport::Tcp ? "tcp " : "udp ";
   std::string port = ":" + std::to_string(e.port);
-  if (e.host == "*") return kind + "[::]" + port + (e.v6only.value_or(false) ? " v6only" : "");
+  std::string options = bind_options_suffix(e.reuse_port, e.freebind, e.device);
+  if (e.host == "*")
+    return kind + "[::]" + port + (e.v6only.value_or(false) ? " v6only" : "") + options;
   char text[INET6_ADDRSTRLEN];
   in_addr a4;
   if (inet_pton(AF_INET, e.host.c_str(), &a4) == 1 && inet_ntop(AF_INET, &a4, text, sizeof text))
-    return kind + text + port;
+    return kind + text + port + options;
   in6_addr a6;
   if (inet_pton(AF_INET6, e.host.c_str(), &a6) == 1 && inet_ntop(AF_INET6, &a6, text, sizeof text)) {
     std::string id = kind + "[" + text + "]" + port;
     // "::" binds a dual-stack socket unless the key or the system says IPv6-only.
     if (IN6_IS_ADDR_UNSPECIFIED(&a6) && e.v6only.value_or(v6only_default)) id += " v6only";
-    return id;
+    return id + options;
   }
   std::string host = e.host;
   for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return kind + host + port;
+  return kind + host + port + options;
 }
 
 bool parse_endpoint(std::string_view text, std::string_view default_host,

@@ -23,6 +23,11 @@ struct Endpoint {
   /// IPV6_V6ONLY of a "*" or "::" socket (the `v6only` key). Unset: "*" is
   /// dual-stack and "::" follows the system's net.ipv6.bindv6only.
   std::optional<bool> v6only;
+  // Options that decide which socket a TCP or UDP endpoint is, set before
+  // bind(); always false/empty for Unix endpoints.
+  bool reuse_port = false;  ///< SO_REUSEPORT (`reuse_port`).
+  bool freebind = false;    ///< IP_FREEBIND / IPV6_FREEBIND (`freebind`).
+  std::string device;       ///< SO_BINDTODEVICE (`bind_to_device`); empty: every interface.
 
   /// True for TCP and Unix stream endpoints.
   bool stream() const { return transport == Transport::Tcp || transport == Transport::UnixStream; }
@@ -34,7 +39,8 @@ struct Endpoint {
   std::string str() const;
   friend bool operator==(const Endpoint& a, const Endpoint& b) {
     return a.transport == b.transport && a.host == b.host && a.port == b.port &&
-           a.v6only == b.v6only;
+           a.v6only == b.v6only && a.reuse_port == b.reuse_port && a.freebind == b.freebind &&
+           a.device == b.device;
   }
   friend bool operator!=(const Endpoint& a, const Endpoint& b) { return !(a == b); }
 };
@@ -46,8 +52,15 @@ struct Endpoint {
 /// ("::ffff:1.2.3.4" stays IPv6, "0:0::1" becomes "::1"); a host name is kept
 /// as written, lower-cased. An IPv6-only wildcard socket ends in " v6only":
 /// "*" or "::" with `v6only = yes`, and "::" with the key unset when
-/// `v6only_default`, the system's net.ipv6.bindv6only, is set.
+/// `v6only_default`, the system's net.ipv6.bindv6only, is set. Then come the
+/// options set before bind(), as bind_options_suffix() writes them:
+/// "tcp 127.0.0.1:7 reuseport freebind device=eth0".
 std::string endpoint_identity(const Endpoint& e, bool v6only_default = false);
+
+/// The identity's tail for the options set before bind(): " reuseport",
+/// " freebind", " device=NAME", in that order; "" when none is set. Shared
+/// with the identity of sockets passed by systemd, read back with getsockopt.
+std::string bind_options_suffix(bool reuse_port, bool freebind, const std::string& device);
 
 /// Parses `text`; a missing host or protocol comes from `default_host` / `default_proto`
 /// (the `host` and `proto` keys). On failure returns false and sets `error`

@@ -26,6 +26,11 @@ bool fail(std::string& error, const char* call, const std::string& what) {
   return false;
 }
 
+bool option_failed(std::string& error, const std::string& what) {
+  error = "bind " + what + ": " + error;
+  return false;
+}
+
 // A Unix socket file left by a superd that died: replaced only when nobody
 // answers on it, never when it is not a socket.
 bool remove_stale(const Endpoint& e, const sockaddr_un& addr, std::string& error) {
@@ -53,6 +58,7 @@ bool bind_unix(const Endpoint& e, const ListenOptions& o, std::vector<BoundSocke
   if (!remove_stale(e, addr, error)) return false;
   sys::UniqueFd fd(::socket(AF_UNIX, socket_type(e) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return fail(error, "socket", e.str());
+  if (!set_socket_options(fd.get(), e, o, nullptr, error)) return option_failed(error, e.str());
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0)
     return fail(error, "bind", e.str());
   if ((o.mode >= 0 && ::chmod(e.host.c_str(), static_cast<mode_t>(o.mode)) != 0) ||
@@ -79,6 +85,7 @@ bool bind_inet(const Endpoint& e, const sockaddr* sa, socklen_t len, const Liste
   if (!fd) return fail(error, "socket", text);
   int one = 1, zero = 0;
   if (e.stream()) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (!set_bind_options(fd.get(), e, sa->sa_family, error)) return option_failed(error, text);
   // "*" is one dual-stack socket unless `v6only` says otherwise; an explicit
   // IPv6 address keeps the system default unless `v6only` is set.
   if (sa->sa_family == AF_INET6 && (e.host == "*" || e.v6only)) {
@@ -86,6 +93,8 @@ bool bind_inet(const Endpoint& e, const sockaddr* sa, socklen_t len, const Liste
     if (::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0)
       return fail(error, "setsockopt IPV6_V6ONLY", text);
   }
+  // Before listen(): the receive buffer decides the window scale offered.
+  if (!set_socket_options(fd.get(), e, o, nullptr, error)) return option_failed(error, text);
   if (::bind(fd.get(), sa, len) != 0) return fail(error, "bind", text);
   if (e.stream() && ::listen(fd.get(), o.backlog > 0 ? o.backlog : SOMAXCONN) != 0)
     return fail(error, "listen", text);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Binding: turns an Endpoint into listening (stream) or bound (datagram)
 // sockets, non-blocking and close-on-exec, with the backlog, reuse and Unix
-// socket file options applied. Errors read "bind 127.0.0.1:7/tcp: Address
-// already in use".
+// socket file options applied, and the socket options of net/socket_options.
+// Errors read "bind 127.0.0.1:7/tcp: Address already in use" or "bind
+// 127.0.0.1:7/tcp: setsockopt SO_MARK: Operation not permitted".
 #pragma once
 
 #include <sys/socket.h>
@@ -12,17 +13,10 @@
 #include <vector>
 
 #include "net/endpoint.hpp"
+#include "net/socket_options.hpp"
 #include "sys/unique_fd.hpp"
 
 namespace superd::net {
-
-/// Socket options of one endpoint.
-struct ListenOptions {
-  int backlog = 0;   ///< 0: SOMAXCONN.
-  int mode = -1;     ///< Unix socket file permissions; -1 leaves them.
-  uid_t uid = static_cast<uid_t>(-1);
-  gid_t gid = static_cast<gid_t>(-1);
-};
 
 /// One socket bound for an endpoint (a host name may give several).
 struct BoundSocket {

@@ -28,6 +28,8 @@ cap_value_t to_cap(conf::Cap c) {
       return CAP_CHOWN;
     case conf::Cap::SysChroot:
       return CAP_SYS_CHROOT;
+    case conf::Cap::NetAdmin:
+      return CAP_NET_ADMIN;
   }
   return CAP_NET_BIND_SERVICE;
 }
