@@ -7,6 +7,7 @@
 
 #include <boost/test/data/test_case.hpp>
 #include <boost/test/unit_test.hpp>
+#include <csignal>
 #include <ostream>
 
 #include "conf/config.hpp"
@@ -412,3 +413,16 @@ BOOST_AUTO_TEST_CASE(pattern_complexity_is_bounded) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(forwarded_signals_by_name) {
+  BOOST_TEST(parsed<Signal>("SIGUSR2").number == SIGUSR2);
+  BOOST_TEST(parsed<Signal>("usr2").name == "SIGUSR2");
+  BOOST_TEST(parsed<Signal>("Winch").number == SIGWINCH);
+  BOOST_TEST(error_of<Signal>("SIGHUP") == "SIGHUP reloads superd and cannot be forwarded");
+  BOOST_TEST(error_of<Signal>("TERM") == "SIGTERM stops superd and cannot be forwarded");
+  BOOST_TEST(error_of<Signal>("sigusr1") == "SIGUSR1 writes superd's status to its log and cannot be forwarded");
+  BOOST_TEST(error_of<Signal>("KILL") == "SIGKILL cannot be caught and cannot be forwarded");
+  BOOST_TEST(error_of<Signal>("SIGFOO") ==
+             "'SIGFOO' is not a signal superd can forward (e.g. SIGUSR2, SIGWINCH)");
+  BOOST_TEST(error_of<Signal>("") == "'' is not a signal superd can forward (e.g. SIGUSR2, SIGWINCH)");
+}
