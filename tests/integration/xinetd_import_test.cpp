@@ -64,7 +64,8 @@ BOOST_AUTO_TEST_CASE(every_attribute_file_imports_and_passes_check) {
        {"# source: " SUPERD_SOURCE_DIR "/tests/data/xinetd/every-attribute-more.conf\n",
         "# source: " SUPERD_SOURCE_DIR "/tests/data/xinetd/every-attribute.d/git\n",
         "\n[ftp-main]\n", "\nexec = /usr/sbin/in.ftpd -l -A 'it'\\''s' '$HOME' 'a;b' ';c' '\"q\"'\n",
-        "\nexec = /usr/sbin/in.telnetd -h\n", "\n[echo-stream]\n", "\n# [rstatd] not imported: ",
+        "\nexec = @/usr/sbin/tcpd /usr/sbin/in.telnetd -h\n", "\nexec = @/usr/bin/multicall daytime-server --utc\n",
+        "\n[echo-stream]\n", "\n# [rstatd] not imported: ",
         "\nexec = /usr/bin/git daemon --inetd --base-path=/srv/git /srv/git\n"})
     BOOST_TEST(contains(out, line), line);
   BOOST_TEST(!contains(out, "dpkg-old"), out);

@@ -307,17 +307,17 @@ BOOST_AUTO_TEST_CASE(ids_become_section_names_sanitized_and_unique) {
   parses_cleanly(r.out);
 }
 
-BOOST_AUTO_TEST_CASE(nameinargs_through_tcpd_runs_the_wrapped_program) {
+BOOST_AUTO_TEST_CASE(nameinargs_keeps_the_argv_xinetd_gives) {
   Import r = import(svc("telnet", "\tuser = root\n\tserver = /usr/sbin/tcpd\n"
                                   "\tserver_args = /usr/sbin/in.telnetd -h\n\tflags = NAMEINARGS\n") +
-                    prog("ftp", "\tserver_args = ftpd -l\n\tflags = NAMEINARGS\n"));
+                    prog("ftp", "\tserver_args = ftpd -l\n\tflags = NAMEINARGS\n") +
+                    prog("daytime", "\tserver_args = /usr/bin/prog -x\n\tflags = NAMEINARGS\n"));
   BOOST_TEST_REQUIRE(r.ok, (r.errors.empty() ? "" : r.errors[0]));
-  BOOST_TEST(has(r.out, "exec = /usr/sbin/in.telnetd -h"), r.out);
-  BOOST_TEST(has(r.out, "# xinetd flags NAMEINARGS with /usr/sbin/tcpd: superd runs /usr/sbin/in.telnetd "
-                        "itself (TCP wrappers are not consulted; use cidr_allow and cidr_deny)"), r.out);
-  BOOST_TEST(has(r.out, "exec = /usr/bin/prog -l"), r.out);
-  BOOST_TEST(has(r.out, "# xinetd flags NAMEINARGS: no equivalent (superd passes the program path as "
-                        "argv[0], not 'ftpd')"), r.out);
+  BOOST_TEST(has(r.out, "exec = @/usr/sbin/tcpd /usr/sbin/in.telnetd -h"), r.out);
+  BOOST_TEST(has(r.out, "exec = @/usr/bin/prog ftpd -l"), r.out);
+  BOOST_TEST(has(r.out, "exec = /usr/bin/prog -x"), r.out);
+  BOOST_TEST(!has(r.out, "NAMEINARGS"), r.out);
+  parses_cleanly(r.out);
 }
 
 BOOST_AUTO_TEST_CASE(datagram_program_always_waits) {

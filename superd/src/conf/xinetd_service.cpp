@@ -229,23 +229,16 @@ void ServiceImport::handler() {
 void ServiceImport::exec_words() {
   std::vector<std::string> words{first("server")};
   std::vector<std::string> args = get("server_args") ? get("server_args")->values : std::vector<std::string>{};
+  // NAMEINARGS: server_args start with argv[0]; superd's "@PROGRAM ARGV0 ARGS" says just that.
+  std::string at;
   if (flags_.count("NAMEINARGS") && !args.empty()) {
-    std::string server = words[0], name = args[0];
-    bool tcpd = server.size() >= 5 && server.compare(server.size() - 5, 5, "/tcpd") == 0;
-    args.erase(args.begin());
-    if (tcpd && name[0] == '/') {
-      words = {name};
-      comment("xinetd flags NAMEINARGS with " + server + ": superd runs " + name +
-              " itself (TCP wrappers are not consulted; use cidr_allow and cidr_deny)");
-    } else {
-      comment("xinetd flags NAMEINARGS: no equivalent (superd passes the program path as argv[0], not '" +
-              name + "')");
-    }
+    if (args[0] == words[0]) args.erase(args.begin());
+    else at = "@";
   }
   words.insert(words.end(), args.begin(), args.end());
   std::string text;
   for (const std::string& w : words) text += (text.empty() ? "" : " ") + shell_word(w);
-  key("server", "exec", text);
+  key("server", "exec", at + text);
   done_.insert("server_args");
 }
 
