@@ -25,12 +25,8 @@ struct LineReader {
   std::string_view text;  // the current line
 
   void error(std::string message, std::string hint = {}) {
-    Diagnostic d;
-    d.file = file;
-    d.line = line;
-    d.message = std::move(message);
-    d.hint = std::move(hint);
-    diags.push_back(std::move(d));
+    diags.push_back(diagnostic_at(Origin{Layer::ConfFile, file, line}, "", "", std::move(message),
+                                  std::move(hint)));
   }
 };
 

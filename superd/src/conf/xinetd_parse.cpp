@@ -95,12 +95,8 @@ struct Reader {
   bool ok = true;
 
   void error(const std::string& file, int line, std::string message, std::string hint = {}) {
-    Diagnostic d;
-    d.file = file;
-    d.line = line;
-    d.message = std::move(message);
-    d.hint = std::move(hint);
-    diags.push_back(std::move(d));
+    diags.push_back(diagnostic_at(Origin{Layer::ConfFile, file, line}, "", "", std::move(message),
+                                  std::move(hint)));
     ok = false;
   }
   void read(const std::string& path, const std::string& from, int from_line);
