@@ -144,6 +144,11 @@ BOOST_AUTO_TEST_CASE(names_stay_unique) {
   BOOST_TEST(names == Lines({"echo-tcp-1", "echo-tcp-2", "echo-udp", "daytime", "a_b_sock"}),
              boost::test_tools::per_element());
   for (const std::string& n : names) BOOST_TEST(valid_service_name(n), n);
+  // A name that numbering makes, also written as a service of its own.
+  Parsed q = parse("echo stream tcp nowait root internal\necho stream tcp nowait root internal\n"
+                   "echo-tcp-2 stream tcp nowait root /bin/cat\n");
+  BOOST_TEST(inetd_service_names(q.entries) == Lines({"echo-tcp-1", "echo-tcp-2", "echo-tcp-2-2"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_DATA_TEST_CASE(

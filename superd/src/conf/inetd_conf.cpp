@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "conf/ini_source.hpp"
 
@@ -294,6 +295,13 @@ std::vector<std::string> inetd_service_names(const std::vector<InetdEntry>& all)
   for (const std::string& n : names) ++count[n];
   for (std::string& n : names)
     if (count[n] > 1) n += "-" + std::to_string(++seen[n]);
+  // A number may make the name another entry has ("echo-tcp-2" written as
+  // such): the later one gets a further number.
+  std::set<std::string> used;
+  for (std::string& n : names) {
+    std::string base = n;
+    for (int k = 2; !used.insert(n).second; ++k) n = base + "-" + std::to_string(k);
+  }
   return names;
 }
 
