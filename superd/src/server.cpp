@@ -105,11 +105,13 @@ std::string absolute(const std::string& path, const std::string& dir) {
 }
 
 // Opens the log a configuration names (a file is reopened: logrotate) and
-// sets its level.
+// sets its level. Without stderr (detached, or it is a peer's connection)
+// what would go there goes to syslog.
 bool setup_log(log::Logger& logger, const conf::Config& config, const std::string& dir,
-               std::string& error) {
+               std::string& error, bool no_stderr = false) {
   const conf::GlobalConfig& g = config.global;
   std::string target = g.log_file.empty() ? (g.background ? "syslog" : "stderr") : g.log_file;
+  if (no_stderr && target == "stderr") target = "syslog";
   if (target != "stderr" && target != "syslog") target = absolute(target, dir);
   if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) {
     // Reopening the file already in use (logrotate) can fail once superd
@@ -267,19 +269,15 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
 // that no log line reaches the peer.
 int Server::Impl::serve_inetd(std::shared_ptr<const conf::Config> loaded, const std::string& service,
                               const std::vector<Diagnostic>& notes) {
-  const conf::GlobalConfig& g = loaded->global;
   log::Logger logger;
   std::string error;
   struct stat in{}, err{};
   bool stderr_is_peer = ::fstat(0, &in) == 0 && ::fstat(2, &err) == 0 && S_ISSOCK(in.st_mode) &&
                         in.st_dev == err.st_dev && in.st_ino == err.st_ino;
-  std::string target = g.log_file.empty() ? (stderr_is_peer ? "syslog" : "stderr") : g.log_file;
-  if (stderr_is_peer && target == "stderr") target = "syslog";
-  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) {
+  if (!setup_log(logger, *loaded, start_dir(), error, stderr_is_peer)) {
     std::cerr << "superd: " << error << "\n";
     return kExitSystem;
   }
-  logger.set_level(loaded->global.defaults.log_level.value);
   for (const Diagnostic& d : notes) log::log_diagnostic(logger, d);
   ::signal(SIGPIPE, SIG_IGN);
   core::Supervisor supervisor(

@@ -355,14 +355,4 @@ std::string render_inetd_import(const std::vector<InetdEntry>& all) {
   return out;
 }
 
-std::string quote_word(std::string_view word) {
-  bool plain = !word.empty();
-  for (char c : word)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && !std::strchr("@%+=:,./_-", c)) plain = false;
-  if (plain) return std::string(word);
-  std::string out = "'";
-  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 }  // namespace superd::conf

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "conf/setting.hpp"
+#include "conf/value.hpp"
 #include "superd/diagnostic.hpp"
 
 namespace superd::conf {
@@ -59,8 +60,5 @@ Settings inetd_settings(const std::vector<InetdEntry>& all);
 /// superd conf sections for `all` (--import-inetd): each entry's settings
 /// after a comment quoting its line.
 std::string render_inetd_import(const std::vector<InetdEntry>& all);
-
-/// `word` quoted for superd's `exec` (a shell's single quotes when needed).
-std::string quote_word(std::string_view word);
 
 }  // namespace superd::conf

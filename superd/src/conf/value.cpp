@@ -140,6 +140,17 @@ bool split_words(std::string_view text, std::vector<std::string>& words, std::st
   return true;
 }
 
+std::string quote_word(std::string_view word) {
+  bool plain = !word.empty();
+  for (char c : word)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view("@%+=:,./_-").find(c) == std::string_view::npos)
+      plain = false;
+  if (plain) return std::string(word);
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 bool parse_value(std::string_view text, Argv& out, std::string& error) {
   out = Argv{};
   if (!split_words(text, out.words, error)) return false;

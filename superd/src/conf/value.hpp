@@ -51,13 +51,13 @@ struct Mark {
 };
 /// How a child's stderr is connected.
 enum class StderrMode { Log, Socket, Null };
-/// A syslog facility such as daemon or local0, as the LOG_* number.
 /// A signal superd forwards to programs: "SIGUSR2", "USR2" or "usr2".
 struct Signal {
   int number = 0;
   std::string name;  ///< "SIGUSR2".
   friend bool operator==(const Signal& a, const Signal& b) { return a.number == b.number; }
 };
+/// A syslog facility such as daemon or local0, as the LOG_* number.
 struct Facility {
   int value = 0;
 };
@@ -98,6 +98,9 @@ bool parse_value(std::string_view text, net::Pattern& out, std::string& error);
 
 /// Splits `text` into words like a POSIX shell, without any expansion.
 bool split_words(std::string_view text, std::vector<std::string>& words, std::string& error);
+/// The inverse for one word: `word` as split_words() reads it back (in a
+/// shell's single quotes when it holds anything but plain characters).
+std::string quote_word(std::string_view word);
 
 /// Name of each value type as --help and the man page show it.
 template <class T> inline constexpr const char* kTypeName = "string";

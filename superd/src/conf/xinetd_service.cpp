@@ -22,18 +22,6 @@ namespace {
 
 const char* const kBuiltins[] = {"echo", "discard", "chargen", "daytime", "time"};
 
-// A word as superd's exec splitting reads it back: plain when it is only safe
-// characters, else in single quotes ('\'' for a quote inside).
-std::string shell_word(const std::string& w) {
-  bool plain = !w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;
-  });
-  if (plain) return w;
-  std::string out = "'";
-  for (char c : w) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 // inih cuts a value at a ';' that follows a blank or starts it.
 bool ini_safe(const std::string& text) {
   for (std::size_t i = 0; i < text.size(); ++i)
@@ -237,7 +225,7 @@ void ServiceImport::exec_words() {
   }
   words.insert(words.end(), args.begin(), args.end());
   std::string text;
-  for (const std::string& w : words) text += (text.empty() ? "" : " ") + shell_word(w);
+  for (const std::string& w : words) text += (text.empty() ? "" : " ") + quote_word(w);
   key("server", "exec", at + text);
   done_.insert("server_args");
 }

@@ -69,6 +69,8 @@ class Supervisor {
  private:
   bool apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial);
   void retire(const std::shared_ptr<Service>& removed);
+  /// Hands `s` the registry's sockets of its endpoints and starts it.
+  void start_service(Service& s);
   /// After a failed apply: puts back the sockets it replaced, and has their
   /// services serve the new copies. Returns what could not be put back.
   std::string roll_back();

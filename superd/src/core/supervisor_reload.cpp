@@ -141,12 +141,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   config_ = next;
   ctx_.config = next;
   services_ = std::move(kept);
-  for (auto& s : fresh) {
-    SocketList sockets;
-    for (const net::Endpoint& e : s->config().endpoints)
-      for (auto& l : registry_.sockets(e)) sockets.push_back(l);
-    s->start(std::move(sockets));
-  }
+  for (auto& s : fresh) start_service(*s);
   for (const SocketPlan& p : plan.close) registry_.close(p.identity);
   for (const std::string& name : plan.removed) {
     // Counts of live connections stay, for the service if it comes back.
@@ -168,14 +163,17 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   return true;
 }
 
+void Supervisor::start_service(Service& s) {
+  SocketList sockets;
+  for (const net::Endpoint& e : s.config().endpoints)
+    for (auto& l : registry_.sockets(e)) sockets.push_back(l);
+  s.start(std::move(sockets));
+}
+
 std::string Supervisor::roll_back() {
   std::string trouble = registry_.rollback();
   for (auto& s : services_) {
-    if (!s->lost_socket()) continue;
-    SocketList sockets;
-    for (const net::Endpoint& e : s->config().endpoints)
-      for (auto& l : registry_.sockets(e)) sockets.push_back(l);
-    s->start(std::move(sockets));
+    if (s->lost_socket()) start_service(*s);
   }
   return trouble;
 }

@@ -83,16 +83,9 @@ bool bind_inet(const Endpoint& e, const sockaddr* sa, socklen_t len, const Liste
   if (e.host == "*") text = e.str();
   sys::UniqueFd fd(::socket(sa->sa_family, socket_type(e) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) return fail(error, "socket", text);
-  int one = 1, zero = 0;
+  int one = 1;
   if (e.stream()) ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (!set_bind_options(fd.get(), e, sa->sa_family, error)) return option_failed(error, text);
-  // "*" is one dual-stack socket unless `v6only` says otherwise; an explicit
-  // IPv6 address keeps the system default unless `v6only` is set.
-  if (sa->sa_family == AF_INET6 && (e.host == "*" || e.v6only)) {
-    int v6only = e.v6only.value_or(false) ? one : zero;
-    if (::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0)
-      return fail(error, "setsockopt IPV6_V6ONLY", text);
-  }
   // Before listen(): the receive buffer decides the window scale offered.
   if (!set_socket_options(fd.get(), e, o, nullptr, error)) return option_failed(error, text);
   if (::bind(fd.get(), sa, len) != 0) return fail(error, "bind", text);

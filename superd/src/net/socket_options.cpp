@@ -112,6 +112,11 @@ bool needs_new_socket(const ListenOptions& a, const ListenOptions& b, const Endp
 }
 
 bool set_bind_options(int fd, const Endpoint& e, int family, std::string& error) {
+  // "*" is one dual-stack socket unless `v6only` says otherwise; an explicit
+  // IPv6 address keeps the system default unless `v6only` is set.
+  if (family == AF_INET6 && (e.host == "*" || e.v6only) &&
+      !set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, e.v6only.value_or(false), "IPV6_V6ONLY", error))
+    return false;
   if (e.reuse_port && !set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT", error)) return false;
   if (e.freebind) {
     bool v6 = family == AF_INET6;

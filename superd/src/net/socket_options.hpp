@@ -65,7 +65,7 @@ std::vector<std::string> changed_socket_options(const ListenOptions& a, const Li
 bool needs_new_socket(const ListenOptions& a, const ListenOptions& b, const Endpoint& e);
 
 /// Sets the options of `e` that must precede bind() on `fd`, a socket of
-/// address family `family`.
+/// address family `family`: IPV6_V6ONLY, SO_REUSEPORT, IP_FREEBIND, SO_BINDTODEVICE.
 bool set_bind_options(int fd, const Endpoint& e, int family, std::string& error);
 /// bind_options_suffix() of an open socket, read back with getsockopt.
 std::string bind_options_of(int fd, int family);
