@@ -343,7 +343,7 @@ BOOST_AUTO_TEST_CASE(unmapped_attributes_and_flags_are_comments) {
         "# xinetd max_load = 2: no equivalent (superd does not watch the load average)",
         "# xinetd banner = /b: no equivalent (superd sends no banner file)",
         "# xinetd groups = yes: no equivalent (superd always gives a program its user's supplementary groups)",
-        "# xinetd flags NODELAY: no equivalent (superd sets no TCP_NODELAY)",
+        "nodelay = yes", "keepalive = yes", "v6only = yes",
         "# xinetd flags REUSE: no equivalent (superd always sets SO_REUSEADDR)",
         "# xinetd flags IDONLY: no equivalent (superd makes no RFC 1413 identification)"})
     BOOST_TEST(has(r.out, line), line << "\n" << r.out);

@@ -30,7 +30,6 @@ const char* no_equivalent(const std::string& attr) {
       {"mdns", "superd does not register services with mDNS"},
       {"max_load", "superd does not watch the load average"},
       {"deny_time", "superd has no SENSOR services"},
-      {"v6only", "superd has no IPV6_V6ONLY key; set host to an IPv6 or IPv4 address"},
       {"banner", "superd sends no banner file"},
       {"banner_success", "superd sends no banner file"},
       {"redirect", "superd does not forward connections to another host"},
@@ -48,8 +47,8 @@ const char* flag_why(const std::string& flag) {
       {"INTERCEPT", "superd checks the access rules on every connection it accepts"},
       {"NORETRY", "superd logs a failed fork and goes on"},
       {"IDONLY", "superd makes no RFC 1413 identification"},
-      {"NODELAY", "superd sets no TCP_NODELAY"},
-      {"KEEPALIVE", "superd sets no SO_KEEPALIVE"},
+      {"NODELAY", "TCP_NODELAY applies to TCP services only"},
+      {"KEEPALIVE", "SO_KEEPALIVE applies to TCP services only"},
       {"NOLIBWRAP", "superd never consults TCP wrappers"},
       {"LABELED", "superd sets no SELinux context"},
       {"REUSE", "superd always sets SO_REUSEADDR"},
@@ -160,8 +159,14 @@ void ServiceImport::banner_fail() {
 void ServiceImport::leftovers() {
   if (disabled_) lines_.push_back("disabled = yes");
   done_.insert({"disable", "flags"});
+  if (get("v6only")) key("v6only", "v6only", first("v6only"));
+  // TCP socket options: on a TCP service they are superd's keys of the same name.
+  bool tcp = proto_ == "tcp";
+  if (tcp && flags_.count("NODELAY")) lines_.push_back("nodelay = yes");
+  if (tcp && flags_.count("KEEPALIVE")) lines_.push_back("keepalive = yes");
   for (const std::string& f : flags_)
-    if (f != "IPV4" && f != "IPV6" && f != "NAMEINARGS" && f != "DISABLE")
+    if (f != "IPV4" && f != "IPV6" && f != "NAMEINARGS" && f != "DISABLE" &&
+        !(tcp && (f == "NODELAY" || f == "KEEPALIVE")))
       comment("xinetd flags " + f + ": no equivalent (" + flag_why(f) + ")");
   for (const auto& [name, v] : values_)
     if (v.set && !done_.count(name)) note(name, no_equivalent(name));
