@@ -178,7 +178,9 @@ void Service::on_ready(ListenSocket& l) {
   if (l.port) {
     std::uint64_t before = l.port->stats().answered;
     l.port->drain();
-    counters_->stats.served += l.port->stats().answered - before;
+    std::uint64_t answered = l.port->stats().answered - before;
+    counters_->stats.accepted += answered;
+    counters_->stats.served += answered;
     return arm(l);
   }
   if (wait_mode(l)) return run_waiting(l);
@@ -187,7 +189,7 @@ void Service::on_ready(ListenSocket& l) {
 
 // Returns nullptr to accept; otherwise the limit that stops it. `pause` says
 // whether to leave connections in the backlog rather than refuse them.
-const char* Service::check_limits(bool& pause) {
+const char* Service::check_limits(bool& pause, Refusal& why) {
   double now = now_seconds();
   Admission a = admit(counters_->stats.active, cfg_.max_instances, ctx_.total_active,
                       ctx_.global().max_connections, bucket_, now);
@@ -212,7 +214,8 @@ const char* Service::check_limits(bool& pause) {
     case Admission::PauseInstances:
     case Admission::PauseConnections: break;
   }
-  const char* reason = a == Admission::PauseInstances ? "max_instances" : "max_connections";
+  why = a == Admission::PauseInstances ? Refusal::MaxInstances : Refusal::MaxConnections;
+  const char* reason = refusal_name(why);
   pause = cfg_.busy_message.empty() || cfg_.max_instances == 0;
   if (pause) paused_ = true;
   return reason;
@@ -221,7 +224,8 @@ const char* Service::check_limits(bool& pause) {
 void Service::accept_some(ListenSocket& l) {
   for (int i = 0; i < kAcceptsPerWake; ++i) {
     bool pause = false;
-    const char* limit = check_limits(pause);
+    Refusal why = Refusal::MaxInstances;
+    const char* limit = check_limits(pause, why);
     if (limit && pause) {
       // Logged once a pause, and only when a client is actually kept waiting:
       // with none waiting yet, the socket is watched so the first one is seen.
@@ -249,8 +253,9 @@ void Service::accept_some(ListenSocket& l) {
       return back_off(l, std::chrono::seconds(1));
     }
     if (!limit) bucket_.take(now_seconds());
+    ++counters_->stats.accepted;
     Peer peer = make_peer(l.endpoint.unix_domain(), fd, ss, len);
-    if (limit) refuse(fd, peer, limit, true);
+    if (limit) refuse(fd, peer, why, "", true);
     else on_connection(fd, peer);
   }
   arm(l);
@@ -278,16 +283,17 @@ void Service::serve_connection(int fd) {
   socklen_t len = sizeof ss;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) ss.ss_family = AF_UNSPEC;
   Peer peer = make_peer(ss.ss_family == AF_UNIX, fd, ss, len);
+  ++counters_->stats.accepted;
   on_connection(fd, peer);
 }
 
 void Service::on_connection(int fd, Peer& peer) {
   if (peer.ip && !cfg_.access.empty()) {
     std::string why = cfg_.access.decide(peer.addr, "");
-    if (!why.empty()) return refuse(fd, peer, why, false);
+    if (!why.empty()) return refuse(fd, peer, Refusal::Access, why, false);
   }
   if (cfg_.max_per_source >= 0 && counters_->sources.count(peer.source) >= cfg_.max_per_source)
-    return refuse(fd, peer, "max_per_source", true);
+    return refuse(fd, peer, Refusal::MaxPerSource, "", true);
   begin(peer);
   if (builtin_) serve_builtin(fd, peer);
   else serve_program(fd, peer);
@@ -298,36 +304,41 @@ bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len) {
   peer.ip = ip_of(from, peer.addr, peer.port);
   std::string why = cfg_.access.decide(peer.addr, "");
   if (why.empty()) return true;
-  ++counters_->stats.refused;
+  counters_->stats.refuse(Refusal::Access);
+  counters_->history.refused(peer.addr.str());
   slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" +
                        net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len) +
                        " reason=" + why);
   return false;
 }
 
-void Service::refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy) {
+void Service::refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy) {
   if (send_busy && !cfg_.busy_message.empty()) {
     std::string msg = cfg_.busy_message + "\r\n";
     ssize_t ignored = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)ignored;
   }
   ::close(fd);
-  ++counters_->stats.refused;
-  slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" + peer.text + " reason=" + reason);
+  counters_->stats.refuse(why);
+  counters_->history.refused(peer.source);
+  slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" + peer.text + " reason=" +
+                         (rule.empty() ? std::string(refusal_name(why)) : rule));
 }
 
 void Service::begin(Peer& peer) {
   ++counters_->stats.active;
   ++counters_->stats.served;
   ++ctx_.total_active;
+  counters_->history.accepted(peer.source);
   if (track_sources_) {
     counters_->sources.add(peer.source);
     peer.counted = true;
   }
 }
 
-void Service::finish(const Peer& peer) {
+void Service::finish(const Peer& peer, double started) {
   --counters_->stats.active;
+  if (started >= 0) counters_->stats.durations.add(now_seconds() - started);
   --ctx_.total_active;
   if (peer.counted) counters_->sources.remove(peer.source);
   capacity_back();
@@ -354,11 +365,13 @@ void Service::log_end(const std::string& peer, const std::string& what, double s
 
 void Service::serve_builtin(int fd, const Peer& peer) {
   auto on_end = [this, self = shared_from_this(), peer](StreamSession& s) {
+    counters_->stats.bytes_in += s.bytes_in();
+    counters_->stats.bytes_out += s.bytes_out();
     if (logs(log::kNotice))
       log_end(peer.text, std::string("status=") + s.reason() + " bytes_in=" + std::to_string(s.bytes_in()) +
                            " bytes_out=" + std::to_string(s.bytes_out()),
             s.started(), log::kNotice);
-    finish(peer);
+    finish(peer, s.started());
   };
   std::shared_ptr<StreamSession> s;
   try {
@@ -367,7 +380,7 @@ void Service::serve_builtin(int fd, const Peer& peer) {
   } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
     slog(log::kErr, "service " + cfg_.name + ": cannot serve " + peer.text + ": " + e.what());
     ::close(fd);
-    return finish(peer);
+    return finish(peer, -1);
   }
   ctx_.sessions.add(s);
   s->start();

@@ -22,18 +22,11 @@
 #include "core/context.hpp"
 #include "core/limits.hpp"
 #include "core/socket_registry.hpp"
+#include "core/stats.hpp"
 #include "net/cidr.hpp"
 #include "proc/spawn_plan.hpp"
 
 namespace superd::core {
-
-/// Counters for the SIGUSR1 status dump.
-struct ServiceStats {
-  int active = 0;              ///< Connections (or wait-mode programs) being served now.
-  std::uint64_t served = 0;    ///< Connections handed to a built-in or program, datagrams answered.
-  std::uint64_t refused = 0;   ///< Refused by access rules or limits.
-  std::uint64_t failed = 0;    ///< Programs that could not be started.
-};
 
 /// A service's counts, kept by the Supervisor under the service's name, so
 /// the Service that replaces it on a reload continues them and connections
@@ -42,6 +35,7 @@ struct ServiceCounters {
   ServiceStats stats;
   std::weak_ptr<Service> current;  ///< The Service serving under this name now.
   SourceCounter sources;  ///< Live connections per source (max_per_source, TCPCONNNUM).
+  SourceHistory history;  ///< Connections and refusals per source since the start.
 };
 
 /// One service's sockets and connections. Loop thread only.
@@ -66,7 +60,7 @@ class Service : public std::enable_shared_from_this<Service> {
   /// Bound addresses, for the log.
   std::vector<std::string> addresses() const;
   const conf::ServiceConfig& config() const { return cfg_; }
-  ServiceStats stats() const { return counters_->stats; }
+  const ServiceStats& stats() const { return counters_->stats; }
 
   /// Serves one connection accepted elsewhere (`superd --inetd`): access
   /// rules, limits, then the built-in or program, as for its own sockets.
@@ -87,16 +81,20 @@ class Service : public std::enable_shared_from_this<Service> {
   void set_mode(ListenSocket& l);
   void back_off(ListenSocket& l, std::chrono::steady_clock::duration delay);
   void accept_some(ListenSocket& l);
-  const char* check_limits(bool& pause);
+  /// nullptr to accept; otherwise the limit that stops it, and in `why` which one.
+  const char* check_limits(bool& pause, Refusal& why);
   Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, Peer& peer);
   bool admit_datagram(const sockaddr_storage& from, socklen_t len);
-  void refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy);
+  /// Turns `peer` away; `rule` is the access rule that decided, if one did.
+  void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
   void serve_program(int fd, const Peer& peer);
   void run_waiting(ListenSocket& l);
   void begin(Peer& peer);
-  void finish(const Peer& peer);
+  /// A connection begun with begin() ended; `started` is when it was handed
+  /// over (now_seconds), or negative when it never was.
+  void finish(const Peer& peer, double started);
   /// A connection or program ended: paused sockets (this service's, or its
   /// successor's after a reload) may accept again.
   void capacity_back();

@@ -43,12 +43,13 @@ void Service::serve_program(int fd, const Peer& peer) {
   proc::build_env(program_, info, plan);
   bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
     ctx_.last_status = status;
+    counters_->stats.exits.add(status);
     log_end(peer.text, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
             log::kNotice);
-    finish(peer);
+    finish(peer, t0);
   });
   ::close(fd);
-  if (!started) finish(peer);
+  if (!started) finish(peer, -1);
 }
 
 bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
@@ -78,11 +79,12 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
     slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) +
                                 " (pid " + std::to_string(r.pid) + ", peer " + peer_text + ")");
   }
+  if (!r.error) ++counters_->stats.started;
   double t0 = now_seconds();
   pid_t pid = r.pid;
   // The callback holds the service: a reload that replaces or removes it
   // still gets this program's end line and counts right.
-  ctx_.children.add(pid, cfg_.name, relayed, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
+  ctx_.children.add(pid, cfg_.name, peer_text, relayed, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
     cb(status, t0, pid);
   });
   return true;
@@ -102,6 +104,8 @@ void Service::run_waiting(ListenSocket& l) {
   bool started = start_child(plan, l.address, fd, [this, sock, fd](int status, double t0, pid_t pid) {
     sock->child_running = false;
     --counters_->stats.active;
+    counters_->stats.exits.add(status);
+    counters_->stats.durations.add(now_seconds() - t0);
     capacity_back();
     if (sock->closed) return;  // shut down, or removed by a reload: the descriptor is gone
     log_end(sock->address, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,

@@ -142,7 +142,7 @@ void Supervisor::queue_reload() {
 std::vector<std::string> Supervisor::status() const {
   std::vector<std::string> out;
   for (const auto& s : services_) {
-    ServiceStats st = s->stats();
+    const ServiceStats& st = s->stats();
     out.push_back("status service=" + s->config().name + " active=" + std::to_string(st.active) +
                   " served=" + std::to_string(st.served) + " refused=" +
                   std::to_string(st.refused) + " failed=" + std::to_string(st.failed));
