@@ -30,10 +30,12 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
       ctx_{io_, log, children_, sessions_, spawner_},
       registry_(io_, system_v6only_default()),
       watch_(io_, log, [this] { queue_reload(); }),
+      metrics_(io_, log, [this] { return metrics_text(); }),
       signals_(io_),
       shutdown_timer_(io_),
       shutdown_poll_(io_) {
   ctx_.null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  start_time_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     ctx_.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
@@ -161,6 +163,7 @@ void Supervisor::begin_shutdown(bool stop_children) {
   if (ctx_.stopping) return;
   ctx_.stopping = true;
   watch_.watch({});
+  metrics_.stop();
   sys::sd_notify("STOPPING=1");
   log_.log(log::kNotice, "stopping: closing " + std::to_string(services_.size()) +
                              " service(s), finishing " + std::to_string(sessions_.size()) +
