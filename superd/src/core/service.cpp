@@ -69,11 +69,20 @@ Service::Service(Context& ctx, std::shared_ptr<const conf::Config> snapshot,
       counters_(std::move(counters)),
       bucket_(cfg.max_rate, now_seconds()),
       track_sources_(cfg.max_per_source >= 0 || !builtin),
-      rate_timer_(ctx.io) {
+      rate_timer_(ctx.io),
+      retry_timer_(ctx.io) {
   if (!builtin_) program_ = proc::make_template(cfg_, snapshot_->self);
 }
 
-Service::~Service() { release(); }
+Service::~Service() {
+  release();
+  if (std::unique_ptr<Held> h = std::move(held_)) {
+    slog(log::kNotice, "service " + cfg_.name + ": peer " + h->peer.text +
+                           " dropped: the service stopped before a process could be made");
+    ::close(h->fd);
+    finish(h->peer, -1);
+  }
+}
 
 void Service::start(SocketList sockets) {
   counters_->current = weak_from_this();
@@ -150,7 +159,7 @@ void Service::set_mode(ListenSocket& l) {
 
 void Service::arm(ListenSocket& l) {
   if (ctx_.stopping || released_ || !owns(l) || l.closed || l.watching || l.child_running ||
-      l.backing_off)
+      l.backing_off || held_)
     return;
   l.watching = true;
   // The wait holds the socket, not the service: it goes to whoever owns the
@@ -257,6 +266,7 @@ void Service::accept_some(ListenSocket& l) {
     Peer peer = make_peer(l.endpoint.unix_domain(), fd, ss, len);
     if (limit) refuse(fd, peer, why, "", true);
     else on_connection(fd, peer);
+    if (held_) return;  // no process could be made: the next clients wait in the backlog
   }
   arm(l);
 }
@@ -346,6 +356,10 @@ void Service::finish(const Peer& peer, double started) {
 }
 
 void Service::capacity_back() {
+  if (held_) {
+    retry_timer_.cancel();  // a program ended: its process slot may be free now
+    return retry_held();
+  }
   if (paused_) resume();
   auto current = counters_->current.lock();
   if (current && current.get() != this && current->paused_) current->resume();

@@ -90,6 +90,10 @@ class Service : public std::enable_shared_from_this<Service> {
   void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
   void serve_program(int fd, const Peer& peer);
+  /// Keeps `fd` until a process can be made for it (see held_).
+  void hold(int fd, const Peer& peer);
+  /// Tries the held client's spawn again.
+  void retry_held();
   void run_waiting(ListenSocket& l);
   void begin(Peer& peer);
   /// A connection begun with begin() ended; `started` is when it was handed
@@ -121,6 +125,15 @@ class Service : public std::enable_shared_from_this<Service> {
   bool paused_ = false;
   bool pause_logged_ = false;
   bool released_ = false;
+  /// start_child found no process to make (EAGAIN, ENOMEM) and may retry.
+  bool spawn_retry_ = false;
+  bool retrying_ = false;  ///< retry_held() is running: its failure was logged already.
+  /// A client accepted when no process could be made: it is served once one
+  /// can be (retried every second and when a program ends); meanwhile the
+  /// others wait in the backlog.
+  struct Held;
+  std::unique_ptr<Held> held_;
+  boost::asio::steady_timer retry_timer_;
 };
 
 /// One client, as access rules, limits and the child environment see it.
@@ -133,6 +146,12 @@ struct Service::Peer {
   std::uint16_t port = 0;
   ucred cred{};
   bool has_cred = false;
+};
+
+/// A client kept until a process can be made for it.
+struct Service::Held {
+  int fd;
+  Peer peer;
 };
 
 /// True when `fd` has input waiting now.
