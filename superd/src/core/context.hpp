@@ -42,6 +42,9 @@ struct Context {
   SessionSet& sessions;
   proc::Spawner& spawner;
   std::vector<char> read_buffer = std::vector<char>(64 * 1024);  ///< Shared by all built-in reads.
+  /// DatagramPort's batch of receive slots, shared by all ports; made on
+  /// first use and left uninitialised, so only the pages datagrams touch cost memory.
+  std::unique_ptr<char[]> datagram_buffer;
   int total_active = 0;        ///< Connections served now, over all services.
   int null_fd = -1;            ///< /dev/null, for stderr = null.
   int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.

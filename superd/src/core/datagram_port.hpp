@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,6 +25,8 @@ struct DatagramStats {
 /// Serves one bound datagram socket with a built-in. Loop thread only.
 class DatagramPort {
  public:
+  /// Datagrams read (and answered) per system call at most.
+  static constexpr std::size_t kBatch = 16;
   /// Decides whether a datagram from this source is answered (access rules).
   using Admit = std::function<bool(const sockaddr_storage& from, socklen_t len)>;
   /// Serves `fd`, which stays owned by its ListenSocket; `admit` may be empty (everyone).
@@ -38,7 +41,7 @@ class DatagramPort {
   const Builtin& builtin_;
   std::string service_;
   Admit admit_;
-  std::string reply_;
+  std::array<std::string, kBatch> replies_;  ///< Reused: no allocation per datagram.
   DatagramStats stats_;
 };
 
