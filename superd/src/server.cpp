@@ -112,8 +112,10 @@ bool setup_log(log::Logger& logger, const conf::Config& config, const std::strin
   const conf::GlobalConfig& g = config.global;
   std::string target = g.log_file.empty() ? (g.background ? "syslog" : "stderr") : g.log_file;
   if (no_stderr && target == "stderr") target = "syslog";
-  if (target != "stderr" && target != "syslog") target = absolute(target, dir);
-  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) {
+  if (target != "stderr" && target != "syslog" && target != "journal") target = absolute(target, dir);
+  logger.set_format(g.log_format);
+  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error,
+                   no_stderr ? "syslog" : "stderr")) {
     // Reopening the file already in use (logrotate) can fail once superd
     // dropped its privileges: keep writing to the open one rather than
     // refuse the whole reload. A new log file that cannot be opened fails it.
@@ -241,7 +243,8 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
     return kExitSystem;
   }
   sys::Detach detach;
-  if (g.background && !detach.detach(g.log_file == "stderr", error)) {
+  // stderr stays open when it is the log (log_file = stderr, or journal fell back to it).
+  if (g.background && !detach.detach(logger.target() == "stderr", error)) {
     logger.log(log::kErr, error);
     return kExitSystem;
   }

@@ -25,12 +25,6 @@ namespace asio = boost::asio;
 namespace {
 constexpr int kAcceptsPerWake = 32;
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3fs", s);
-  return buf;
-}
-
 }  // namespace
 
 bool readable_now(int fd) {
@@ -91,9 +85,11 @@ void Service::start(SocketList sockets) {
     if (builtin_ && !l->endpoint.stream()) {
       DatagramPort::Admit admit;
       if (!cfg_.access.empty() && !l->endpoint.unix_domain())
-        admit = [this](const sockaddr_storage& from, socklen_t len) { return admit_datagram(from, len); };
+        admit = [this, endpoint = l->address](const sockaddr_storage& from, socklen_t len) {
+        return admit_datagram(from, len, endpoint);
+      };
       l->port = std::make_unique<DatagramPort>(ctx_, l->desc.native_handle(), *builtin_, cfg_.name,
-                                               std::move(admit));
+                                               l->address, std::move(admit));
     }
     arm(*l);
   }
@@ -227,7 +223,11 @@ void Service::accept_some(ListenSocket& l) {
       // with none waiting yet, the socket is watched so the first one is seen.
       if (!pause_logged_ && readable_now(l.desc.native_handle())) {
         pause_logged_ = true;
-        slog(log::kInfo, "pause service=" + cfg_.name + " reason=" + limit);
+        if (logs(log::kInfo)) {
+          log::Record r(log::kInfo, "pause");
+          r.add("service", cfg_.name).add("reason", limit).add("endpoint", l.address);
+          ctx_.log.write(r.add("limit", limit_value(limit)));
+        }
       } else if (!pause_logged_) {
         arm(l);
       }
@@ -250,7 +250,8 @@ void Service::accept_some(ListenSocket& l) {
     }
     if (!limit) bucket_.take(now_seconds());
     Peer peer = make_peer(l.endpoint.unix_domain(), fd, ss, len);
-    if (limit) refuse(fd, peer, limit, true);
+    peer.endpoint = l.address;
+    if (limit) refuse(fd, peer, limit, {}, true);
     else on_connection(fd, peer);
   }
   arm(l);
@@ -278,34 +279,35 @@ void Service::serve_connection(int fd) {
   socklen_t len = sizeof ss;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) ss.ss_family = AF_UNSPEC;
   Peer peer = make_peer(ss.ss_family == AF_UNIX, fd, ss, len);
+  peer.endpoint = "standard input";
   on_connection(fd, peer);
 }
 
 void Service::on_connection(int fd, Peer& peer) {
   if (peer.ip && !cfg_.access.empty()) {
     std::string why = cfg_.access.decide(peer.addr, "");
-    if (!why.empty()) return refuse(fd, peer, why, false);
+    if (!why.empty()) return refuse(fd, peer, "access", why, false);
   }
   if (cfg_.max_per_source >= 0 && counters_->sources.count(peer.source) >= cfg_.max_per_source)
-    return refuse(fd, peer, "max_per_source", true);
+    return refuse(fd, peer, "max_per_source", {}, true);
   begin(peer);
   if (builtin_) serve_builtin(fd, peer);
   else serve_program(fd, peer);
 }
 
-bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len) {
+bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint) {
   Peer peer;
   peer.ip = ip_of(from, peer.addr, peer.port);
   std::string why = cfg_.access.decide(peer.addr, "");
   if (why.empty()) return true;
   ++counters_->stats.refused;
-  slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" +
-                       net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len) +
-                       " reason=" + why);
+  if (logs(log::kNotice))
+    log_refusal(net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len), endpoint, "access", why);
   return false;
 }
 
-void Service::refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy) {
+void Service::refuse(int fd, const Peer& peer, std::string_view reason, std::string_view rule,
+                     bool send_busy) {
   if (send_busy && !cfg_.busy_message.empty()) {
     std::string msg = cfg_.busy_message + "\r\n";
     ssize_t ignored = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -313,13 +315,14 @@ void Service::refuse(int fd, const Peer& peer, const std::string& reason, bool s
   }
   ::close(fd);
   ++counters_->stats.refused;
-  slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" + peer.text + " reason=" + reason);
+  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, reason, rule);
 }
 
 void Service::begin(Peer& peer) {
   ++counters_->stats.active;
   ++counters_->stats.served;
   ++ctx_.total_active;
+  if (ctx_.counts_changed) ctx_.counts_changed();
   if (track_sources_) {
     counters_->sources.add(peer.source);
     peer.counted = true;
@@ -329,6 +332,7 @@ void Service::begin(Peer& peer) {
 void Service::finish(const Peer& peer) {
   --counters_->stats.active;
   --ctx_.total_active;
+  if (ctx_.counts_changed) ctx_.counts_changed();
   if (peer.counted) counters_->sources.remove(peer.source);
   capacity_back();
   if (ctx_.global().max_connections >= 0 && ctx_.capacity_freed) ctx_.capacity_freed();
@@ -346,18 +350,50 @@ void Service::slog(int level, const std::string& message) {
   if (level <= cfg_.log_level.value) ctx_.log.write(level, message);
 }
 
-void Service::log_end(const std::string& peer, const std::string& what, double started, int level) {
-  if (level > cfg_.log_level.value) return;
-  ctx_.log.write(level, "end service=" + cfg_.name + " peer=" + peer + " " + what +
-                            " duration=" + seconds_text(now_seconds() - started));
+double Service::limit_value(std::string_view limit) const {
+  if (limit == "max_per_source") return cfg_.max_per_source;
+  if (limit == "max_instances") return cfg_.max_instances;
+  if (limit == "max_connections") return ctx_.global().max_connections;
+  return cfg_.max_rate;
+}
+
+// In the text format an access refusal keeps its old form, the rule as the
+// reason ("reason=cidr_deny 10.0.0.0/8"); the structured formats say
+// reason=access and give the rule in a field of its own.
+void Service::log_refusal(std::string_view peer, std::string_view endpoint, std::string_view reason,
+                          std::string_view rule) {
+  log::Record r(log::kNotice, "refuse");
+  r.add("service", cfg_.name).add("peer", peer);
+  if (rule.empty()) {
+    r.add("reason", reason).add("endpoint", endpoint).add("limit", limit_value(reason));
+  } else {
+    r.add("reason", rule, log::Show::TextOnly)
+        .add("reason", reason, log::Show::StructuredOnly)
+        .add("rule", rule, log::Show::StructuredOnly)
+        .add("endpoint", endpoint);
+  }
+  ctx_.log.write(r);
+}
+
+void Service::log_end(std::string_view peer, std::string_view endpoint, pid_t pid, int status,
+                      double started) {
+  if (!logs(log::kNotice)) return;
+  log::Record r(log::kNotice, "end");
+  r.add("service", cfg_.name).add("peer", peer).add("pid", pid);
+  std::string how = describe_status(status);  // short enough to need no allocation
+  r.add("status", how).add_seconds("duration", now_seconds() - started).add("endpoint", endpoint);
+  ctx_.log.write(r);
 }
 
 void Service::serve_builtin(int fd, const Peer& peer) {
   auto on_end = [this, self = shared_from_this(), peer](StreamSession& s) {
-    if (logs(log::kNotice))
-      log_end(peer.text, std::string("status=") + s.reason() + " bytes_in=" + std::to_string(s.bytes_in()) +
-                           " bytes_out=" + std::to_string(s.bytes_out()),
-            s.started(), log::kNotice);
+    if (logs(log::kNotice)) {
+      log::Record r(log::kNotice, "end");
+      r.add("service", cfg_.name).add("peer", peer.text).add("status", s.reason());
+      r.add("bytes_in", s.bytes_in()).add("bytes_out", s.bytes_out());
+      r.add_seconds("duration", now_seconds() - s.started()).add("endpoint", peer.endpoint);
+      ctx_.log.write(r);
+    }
     finish(peer);
   };
   std::shared_ptr<StreamSession> s;

@@ -90,8 +90,10 @@ class Service : public std::enable_shared_from_this<Service> {
   const char* check_limits(bool& pause);
   Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, Peer& peer);
-  bool admit_datagram(const sockaddr_storage& from, socklen_t len);
-  void refuse(int fd, const Peer& peer, const std::string& reason, bool send_busy);
+  bool admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint);
+  /// Turns `peer` away: `reason` is a limit's name (`rule` empty) or
+  /// "access" with the access rule that decided.
+  void refuse(int fd, const Peer& peer, std::string_view reason, std::string_view rule, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
   void serve_program(int fd, const Peer& peer);
   void run_waiting(ListenSocket& l);
@@ -105,7 +107,12 @@ class Service : public std::enable_shared_from_this<Service> {
   /// True when this service's messages at `level` are written.
   bool logs(int level) const;
   void slog(int level, const std::string& message);
-  void log_end(const std::string& peer, const std::string& what, double started, int level);
+  /// The value of the limit check_limits() names `limit`, for the log.
+  double limit_value(std::string_view limit) const;
+  void log_refusal(std::string_view peer, std::string_view endpoint, std::string_view reason,
+                   std::string_view rule);
+  /// The end line of a program's connection (`peer`; the endpoint itself for wait mode).
+  void log_end(std::string_view peer, std::string_view endpoint, pid_t pid, int status, double started);
 
   Context& ctx_;
   std::shared_ptr<const conf::Config> snapshot_;  ///< Keeps `cfg_` and `program_`'s strings alive.
@@ -129,6 +136,7 @@ class Service : public std::enable_shared_from_this<Service> {
 struct Service::Peer {
   std::string text;    ///< "1.2.3.4:5555" or "unix:pid=42,uid=0".
   std::string source;  ///< What max_per_source counts: the IP, or "uid:N".
+  std::string endpoint;  ///< The socket it came in on, as ListenSocket::address names it.
   bool ip = false;
   bool counted = false;  ///< Added to the per-source counts (removed at the end).
   net::IpAddress addr;
