@@ -17,11 +17,6 @@ const char* level_name(int level) {
   return kNames[level];
 }
 
-Record& Record::add(std::string_view key, std::string_view value, Show show) {
-  if (count_ < kMaxFields) fields_[count_++] = Field{key, value, Kind::Text, show};
-  return *this;
-}
-
 Record& Record::add_formatted(std::string_view key, char* first, char* last, Kind kind, Show show) {
   auto n = static_cast<std::size_t>(last - first);
   digits_used_ += n;
@@ -52,10 +47,20 @@ Record& Record::add(std::string_view key, double value, Show show) {
   return add_formatted(key, first, last, Kind::Number, show);
 }
 
+// Milliseconds in integers: libstdc++'s to_chars with a precision goes
+// through printf, which costs more than the rest of an end line.
 Record& Record::add_seconds(std::string_view key, double seconds, Show show) {
+  if (!(seconds >= 0 && seconds < 1e15)) seconds = 0;  // a clock step, never a real duration
+  auto ms = static_cast<unsigned long long>(std::llround(seconds * 1000));
   char* first = digits_ + digits_used_;
-  auto [last, ec] = std::to_chars(first, digits_ + sizeof digits_, seconds, std::chars_format::fixed, 3);
-  if (ec != std::errc()) return *this;  // too large to be a duration
+  char* end = digits_ + sizeof digits_;
+  auto [last, ec] = std::to_chars(first, end, ms / 1000);
+  if (ec != std::errc() || end - last < 4) return *this;
+  unsigned frac = static_cast<unsigned>(ms % 1000);
+  *last++ = '.';
+  *last++ = static_cast<char>('0' + frac / 100);
+  *last++ = static_cast<char>('0' + frac / 10 % 10);
+  *last++ = static_cast<char>('0' + frac % 10);
   return add_formatted(key, first, last, Kind::Seconds, show);
 }
 

@@ -40,12 +40,13 @@ enum class Kind : unsigned char {
 /// the text line keeps its old form and the structured formats get the new.
 enum class Show : unsigned char { All, TextOnly, StructuredOnly };
 
-/// One key/value pair of a record.
+/// One key/value pair of a record. Trivial, so that a record's unused
+/// slots cost nothing to make: only Record fills them, and wholly.
 struct Field {
   std::string_view key;  ///< Lower case letters, digits and '_' (journal field names are its upper case).
   std::string_view value;
-  Kind kind = Kind::Text;
-  Show show = Show::All;
+  Kind kind;
+  Show show;
 };
 
 /// One log entry. Not copyable: number fields point into the record.
@@ -61,7 +62,10 @@ class Record {
   Record& operator=(const Record&) = delete;
 
   /// Adds a text field. `value` must outlive the record.
-  Record& add(std::string_view key, std::string_view value, Show show = Show::All);
+  Record& add(std::string_view key, std::string_view value, Show show = Show::All) {
+    if (count_ < kMaxFields) fields_[count_++] = Field{key, value, Kind::Text, show};
+    return *this;
+  }
   /// Adds an integer field.
   template <class Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>, int> = 0>
   Record& add(std::string_view key, Int value, Show show = Show::All) {
@@ -89,7 +93,7 @@ class Record {
 
   int level_;
   std::string_view event_, message_;
-  Field fields_[kMaxFields];
+  Field fields_[kMaxFields];  ///< The first count_ are set.
   std::size_t count_ = 0;
   char digits_[kMaxFields * 24];  ///< Text of the number fields; digits_used_ bytes taken.
   std::size_t digits_used_ = 0;
