@@ -42,7 +42,7 @@ const KeySpec kKeys[] = {
    "Lock this file and write superd's process id in it while running; one superd per file.",
    to<&G::pid_file>()},
   {"background",     Global,  One,  "no",
-   "Detach after binding: new session, cwd /, stdio on /dev/null (stderr kept if log_file = stderr).",
+   "Detach after binding: new session, cwd /, stdio on /dev/null (stderr kept when the log goes there).",
    to<&G::background>()},
   {"setsid",         Global,  One,  "no", "Start a new session (setsid) at start-up.", to<&G::setsid>()},
   {"user",           Both,    One,  "", "User a service's program runs as (required for exec services under root); global: the user superd drops to after binding.",
