@@ -27,6 +27,8 @@
 
 namespace superd::core {
 
+class StreamSession;
+
 /// Counters for the SIGUSR1 status dump.
 struct ServiceStats {
   int active = 0;              ///< Connections (or wait-mode programs) being served now.
@@ -113,6 +115,8 @@ class Service : public std::enable_shared_from_this<Service> {
                    std::string_view rule);
   /// The end line of a program's connection (`peer`; the endpoint itself for wait mode).
   void log_end(std::string_view peer, std::string_view endpoint, pid_t pid, int status, double started);
+  /// The end line of a built-in's connection.
+  void log_end(const Peer& peer, const StreamSession& s);
 
   Context& ctx_;
   std::shared_ptr<const conf::Config> snapshot_;  ///< Keeps `cfg_` and `program_`'s strings alive.
