@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Logging against the real binary: a program's stderr cannot forge a line;
 // the text lines keep their form and gain endpoint, limit and pid; logfmt
-// and json carry the same facts (json checked with a real parser); a bad
-// conf is logged escaped, on reload and by --check; log_file = journal
+// and json carry the same facts (json checked with a real parser), and a
+// reload switches between them; a bad conf is logged escaped, on reload and
+// by --check, and a bad log_format is refused; log_file = journal
 // reaches a real journald where one runs and falls back to stderr where none
 // does; a SIGUSR1 storm makes at most one dump a second; STATUS= follows the
 // counts at most once a second.
@@ -191,6 +192,28 @@ BOOST_AUTO_TEST_CASE(conf_errors_are_logged_escaped) {
   BOOST_TEST(check.status == 1);
   BOOST_TEST(contains(check.err, "unknown key 'bogus\\x1b[2J'"), check.err);
   BOOST_TEST(check.err.find('\x1b') == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_reload_changes_the_format) {
+  const std::string conf = "[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n";
+  Running r(conf);
+  r.rewrite("log_format = json\n" + conf);
+  BOOST_REQUIRE(r.superd->reload());
+  BOOST_TEST(tcp_talk(r.ports[0], "hi") == "hi");
+  BOOST_REQUIRE(r.superd->wait_log("\"event\":\"end\""));
+  auto end = record_where(r.superd->log(), "event", "end");
+  BOOST_TEST(end["service"] == "echo");
+  BOOST_TEST(end["bytes_out"] == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_log_format_is_refused_with_its_place) {
+  TempDir dir;
+  std::string conf = dir.write("superd.conf", "log_format = yaml\n");
+  RunResult check = run({SUPERD_BINARY, "--check", "-c", conf});
+  BOOST_TEST(check.status == 1);
+  BOOST_TEST(contains(check.err, conf + ":1: bad value for 'log_format': 'yaml' is not a log format "
+                                        "(expected text, logfmt or json)"),
+             check.err);
 }
 
 BOOST_AUTO_TEST_CASE(journal_sink_reaches_journald_or_falls_back_to_stderr) {
