@@ -30,7 +30,8 @@ void check_safe(const std::string& s) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string in(reinterpret_cast<const char*>(data), size);
   std::size_t nul = in.find('\0');
-  std::string message = in.substr(0, nul), value = nul == std::string::npos ? "" : in.substr(nul + 1);
+  std::string message = in.substr(0, nul),
+              value = nul == std::string::npos ? "" : in.substr(nul + 1);
   using namespace superd::log;
   Record r(kNotice, "end", message);
   r.add("peer", value).add("pid", static_cast<long long>(size)).add_seconds("duration", 0.5);

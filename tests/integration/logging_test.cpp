@@ -43,16 +43,17 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-// The first line of `log` that matches `re` whole, or "".
-std::string line_matching(const std::string& log, const std::string& re) {
+// True when a line of `log` matches `re` whole.
+bool has_line(const std::string& log, const std::string& re) {
   std::regex pattern(re);
   for (const std::string& line : lines_of(log))
-    if (std::regex_match(line, pattern)) return line;
-  return "";
+    if (std::regex_match(line, pattern)) return true;
+  return false;
 }
 
 // The JSON object of the first line whose `key` is `value`.
-nlohmann::json record_where(const std::string& log, const std::string& key, const std::string& value) {
+nlohmann::json record_where(const std::string& log, const std::string& key,
+                            const std::string& value) {
   for (const std::string& line : lines_of(log)) {
     auto j = nlohmann::json::parse(line, nullptr, false);
     if (j.is_object() && j.contains(key) && j[key] == value) return j;
@@ -74,9 +75,11 @@ bool journald_running() {
 const std::string kServices =
     "[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n"
     "[denied]\nport = 127.0.0.1:@P1@\nbuiltin = echo\ncidr_deny = 127.0.0.0/8\n"
-    "[single]\nport = 127.0.0.1:@P2@\nmax_per_source = 1\n" + user_line() +
+    "[single]\nport = 127.0.0.1:@P2@\nmax_per_source = 1\n" +
+    user_line() +
     "exec = /bin/sh -c 'read line; echo $line'\n"
-    "[forger]\nport = 127.0.0.1:@P3@\n" + user_line() + kForger;
+    "[forger]\nport = 127.0.0.1:@P3@\n" +
+    user_line() + kForger;
 
 // One of each line: an echo, an access refusal, a max_per_source refusal,
 // a program's stderr and end, a status dump; returns when all are logged.
@@ -105,8 +108,9 @@ BOOST_AUTO_TEST_CASE(program_stderr_cannot_forge_a_line) {
   BOOST_TEST(tcp_talk(r.ports[0], "") == "");
   BOOST_REQUIRE(r.superd->wait_log("end service=forger"));
   std::string log = r.superd->log();
-  BOOST_TEST(std::regex_search(log, std::regex("\nsuperd: notice: forger\\[\\d+\\]: a\\\\x1b\\[31mRED\\\\x0d"
-                                               "superd\\[1\\]: notice: forged\n")),
+  BOOST_TEST(std::regex_search(
+                 log, std::regex("\nsuperd: notice: forger\\[\\d+\\]: a\\\\x1b\\[31mRED\\\\x0d"
+                                 "superd\\[1\\]: notice: forged\n")),
              log);
   BOOST_TEST(log.find('\x1b') == std::string::npos);
   BOOST_TEST(log.find('\r') == std::string::npos);
@@ -119,16 +123,24 @@ BOOST_AUTO_TEST_CASE(text_lines_keep_their_form_and_gain_fields_at_the_end) {
   std::string log = r.superd->log();
   std::string p = "127\\.0\\.0\\.1:", d = "\\d+\\.\\d{3}s";
   auto ep = [&](int i) { return " endpoint=" + p + std::to_string(r.ports[i]) + "/tcp"; };
-  BOOST_TEST(!line_matching(log, "superd: notice: end service=echo peer=" + p + "\\d+ status=closed "
-                                 "bytes_in=5 bytes_out=5 duration=" + d + ep(0)).empty(), log);
-  BOOST_TEST(!line_matching(log, "superd: notice: refuse service=denied peer=" + p +
-                                 "\\d+ reason=cidr_deny 127\\.0\\.0\\.0/8" + ep(1)).empty(), log);
-  BOOST_TEST(!line_matching(log, "superd: notice: refuse service=single peer=" + p +
-                                 "\\d+ reason=max_per_source" + ep(2) + " limit=1").empty(), log);
-  BOOST_TEST(!line_matching(log, "superd: notice: end service=single peer=" + p +
-                                 "\\d+ pid=\\d+ status=exit:0 duration=" + d + ep(2)).empty(), log);
-  BOOST_TEST(!line_matching(log, "superd: notice: status service=single active=0 served=1 "
-                                 "refused=1 failed=0").empty(), log);
+  BOOST_TEST(has_line(log, "superd: notice: end service=echo peer=" + p +
+                               "\\d+ status=closed "
+                               "bytes_in=5 bytes_out=5 duration=" +
+                               d + ep(0)),
+             log);
+  BOOST_TEST(has_line(log, "superd: notice: refuse service=denied peer=" + p +
+                               "\\d+ reason=cidr_deny 127\\.0\\.0\\.0/8" + ep(1)),
+             log);
+  BOOST_TEST(has_line(log, "superd: notice: refuse service=single peer=" + p +
+                               "\\d+ reason=max_per_source" + ep(2) + " limit=1"),
+             log);
+  BOOST_TEST(has_line(log, "superd: notice: end service=single peer=" + p +
+                               "\\d+ pid=\\d+ status=exit:0 duration=" + d + ep(2)),
+             log);
+  BOOST_TEST(has_line(log,
+                      "superd: notice: status service=single active=0 served=1 "
+                      "refused=1 failed=0"),
+             log);
 }
 
 BOOST_AUTO_TEST_CASE(logfmt_lines_carry_time_level_and_event) {
@@ -138,16 +150,22 @@ BOOST_AUTO_TEST_CASE(logfmt_lines_carry_time_level_and_event) {
   std::string t = "time=\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[-+]\\d\\d:\\d\\d) ";
   std::string p = "127\\.0\\.0\\.1:", d = "\\d+\\.\\d{3}s";
   auto ep = [&](int i) { return " endpoint=" + p + std::to_string(r.ports[i]) + "/tcp"; };
-  for (const std::string& line : lines_of(log)) BOOST_TEST(std::regex_search(line, std::regex("^" + t)), line);
-  BOOST_TEST(!line_matching(log, t + "level=notice event=end service=echo peer=" + p +
-                                 "\\d+ status=closed bytes_in=5 bytes_out=5 duration=" + d + ep(0)).empty(), log);
-  BOOST_TEST(!line_matching(log, t + "level=notice event=refuse service=denied peer=" + p +
-                                 "\\d+ reason=access rule=\"cidr_deny 127\\.0\\.0\\.0/8\"" + ep(1)).empty(), log);
-  BOOST_TEST(!line_matching(log, t + "level=notice event=refuse service=single peer=" + p +
-                                 "\\d+ reason=max_per_source" + ep(2) + " limit=1").empty(), log);
-  BOOST_TEST(!line_matching(log, t + "level=notice msg=\"forger\\[\\d+\\]: a\\\\x1b\\[31mRED\\\\x0d"
-                                 "superd\\[1\\]: notice: forged\" service=forger pid=\\d+").empty(), log);
-  BOOST_TEST(!line_matching(log, t + "level=notice msg=\"superd [^\"]+ started \\(pid \\d+, [^\"]+\\)\"").empty(), log);
+  for (const std::string& line : lines_of(log))
+    BOOST_TEST(std::regex_search(line, std::regex("^" + t)), line);
+  BOOST_TEST(has_line(log, t + "level=notice event=end service=echo peer=" + p +
+                               "\\d+ status=closed bytes_in=5 bytes_out=5 duration=" + d + ep(0)),
+             log);
+  BOOST_TEST(has_line(log, t + "level=notice event=refuse service=denied peer=" + p +
+                               "\\d+ reason=access rule=\"cidr_deny 127\\.0\\.0\\.0/8\"" + ep(1)),
+             log);
+  BOOST_TEST(has_line(log, t + "level=notice event=refuse service=single peer=" + p +
+                               "\\d+ reason=max_per_source" + ep(2) + " limit=1"),
+             log);
+  BOOST_TEST(has_line(log, t + "level=notice msg=\"forger\\[\\d+\\]: a\\\\x1b\\[31mRED\\\\x0d"
+                               "superd\\[1\\]: notice: forged\" service=forger pid=\\d+"),
+             log);
+  BOOST_TEST(has_line(log, t + "level=notice msg=\"superd [^\"]+ started \\(pid \\d+, [^\"]+\\)\""),
+             log);
 }
 
 BOOST_AUTO_TEST_CASE(json_lines_are_objects_with_numbers_as_numbers) {
@@ -172,9 +190,11 @@ BOOST_AUTO_TEST_CASE(json_lines_are_objects_with_numbers_as_numbers) {
   BOOST_TEST(single["limit"] == 1);
   auto forged = record_where(log, "service", "forger");
   BOOST_TEST(forged["pid"].is_number_integer());
-  BOOST_TEST(std::regex_match(forged["msg"].get<std::string>(),
-                              std::regex("forger\\[\\d+\\]: a\\\\x1b\\[31mRED\\\\x0dsuperd\\[1\\]: notice: forged")),
-             forged.dump());
+  BOOST_TEST(
+      std::regex_match(
+          forged["msg"].get<std::string>(),
+          std::regex("forger\\[\\d+\\]: a\\\\x1b\\[31mRED\\\\x0dsuperd\\[1\\]: notice: forged")),
+      forged.dump());
   auto status = record_where(log, "event", "status");
   BOOST_TEST(status["served"].is_number_unsigned());
 }
@@ -211,15 +231,17 @@ BOOST_AUTO_TEST_CASE(a_bad_log_format_is_refused_with_its_place) {
   std::string conf = dir.write("superd.conf", "log_format = yaml\n");
   RunResult check = run({SUPERD_BINARY, "--check", "-c", conf});
   BOOST_TEST(check.status == 1);
-  BOOST_TEST(contains(check.err, conf + ":1: bad value for 'log_format': 'yaml' is not a log format "
-                                        "(expected text, logfmt or json)"),
-             check.err);
+  BOOST_TEST(
+      contains(check.err, conf + ":1: bad value for 'log_format': 'yaml' is not a log format "
+                                 "(expected text, logfmt or json)"),
+      check.err);
 }
 
 BOOST_AUTO_TEST_CASE(journal_sink_reaches_journald_or_falls_back_to_stderr) {
   if (!journald_running()) {
-    BOOST_TEST_MESSAGE("skipped the real journal: no journald runs here "
-                       "(nothing accepts on /run/systemd/journal/socket); checking the fall-back");
+    BOOST_TEST_MESSAGE(
+        "skipped the real journal: no journald runs here "
+        "(nothing accepts on /run/systemd/journal/socket); checking the fall-back");
     Running r("log_file = journal\n[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n");
     BOOST_TEST(r.superd->wait_log("superd: warning: log_file = journal: connect "
                                   "/run/systemd/journal/socket: "),
@@ -261,7 +283,8 @@ BOOST_AUTO_TEST_CASE(a_sigusr1_storm_makes_at_most_one_dump_a_second) {
   }
   double spent = seconds_now() - start;
   // The first signal dumps at once; the rest of that second's make one more.
-  BOOST_REQUIRE_MESSAGE(r.superd->wait_log("SIGUSR1 signals (at most one dump a second)"), r.superd->log());
+  BOOST_REQUIRE_MESSAGE(r.superd->wait_log("SIGUSR1 signals (at most one dump a second)"),
+                        r.superd->log());
   for (int i = 0; i < 250 && r.count("status programs=") < 2; ++i) ::usleep(20000);
   int dumps = r.count("status programs=");
   BOOST_TEST(dumps >= 2);
@@ -269,7 +292,8 @@ BOOST_AUTO_TEST_CASE(a_sigusr1_storm_makes_at_most_one_dump_a_second) {
   BOOST_TEST(r.count("status service=echo ") == dumps);
   std::smatch m;
   std::string log = r.superd->log();
-  BOOST_REQUIRE(std::regex_search(log, m, std::regex("status: one dump for (\\d+) SIGUSR1 signals")));
+  BOOST_REQUIRE(
+      std::regex_search(log, m, std::regex("status: one dump for (\\d+) SIGUSR1 signals")));
   int merged = std::stoi(m[1]);
   BOOST_TEST(merged >= 2);
   BOOST_TEST(merged <= kSignals - 1);
@@ -277,27 +301,33 @@ BOOST_AUTO_TEST_CASE(a_sigusr1_storm_makes_at_most_one_dump_a_second) {
 }
 
 BOOST_AUTO_TEST_CASE(status_notifications_follow_the_counts_at_most_once_a_second) {
-  Running r("[hold]\nport = 127.0.0.1:@P0@\n" + user_line() + "exec = /bin/cat\n"
-            "[echo]\nport = 127.0.0.1:@P1@\nbuiltin = echo\n", 2);
+  Running r("[hold]\nport = 127.0.0.1:@P0@\n" + user_line() +
+                "exec = /bin/cat\n"
+                "[echo]\nport = 127.0.0.1:@P1@\nbuiltin = echo\n",
+            2);
   auto& s = *r.superd;
   std::size_t mark = s.notifications().size();
   int held = tcp_connect(r.ports[0]);
   BOOST_REQUIRE(held >= 0);
-  BOOST_TEST(s.wait_notification("STATUS=2 service(s), 1 active connection(s), 1 program(s)", mark));
+  BOOST_TEST(
+      s.wait_notification("STATUS=2 service(s), 1 active connection(s), 1 program(s)", mark));
   mark = s.notifications().size();
   ::close(held);
-  BOOST_TEST(s.wait_notification("STATUS=2 service(s), 0 active connection(s), 0 program(s)", mark));
+  BOOST_TEST(
+      s.wait_notification("STATUS=2 service(s), 0 active connection(s), 0 program(s)", mark));
   // A burst of connections makes an update a second, not one per connection;
   // the last state is told.
   mark = s.notifications().size();
   double start = seconds_now();
   for (int i = 0; i < 40; ++i) BOOST_TEST(tcp_talk(r.ports[1], "x") == "x");
   held = tcp_connect(r.ports[0]);
-  BOOST_TEST(s.wait_notification("STATUS=2 service(s), 1 active connection(s), 1 program(s)", mark));
+  BOOST_TEST(
+      s.wait_notification("STATUS=2 service(s), 1 active connection(s), 1 program(s)", mark));
   double spent = seconds_now() - start;
   ::close(held);
   std::size_t updates = s.notifications().size() - mark;
-  BOOST_TEST(updates <= 1 + static_cast<std::size_t>(spent), updates << " updates in " << spent << "s");
+  BOOST_TEST(updates <= 1 + static_cast<std::size_t>(spent),
+             updates << " updates in " << spent << "s");
   for (std::size_t i = mark; i < s.notifications().size(); ++i)
     BOOST_TEST(s.notifications()[i].rfind("STATUS=", 0) == 0u, s.notifications()[i]);
 }

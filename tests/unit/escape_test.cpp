@@ -50,8 +50,14 @@ const Case kCases[] = {
     {"backslash doubled", "C:\\dir\\x41", "C:\\\\dir\\\\x41"},
     {"quotes left alone", "say \"hi\"", "say \"hi\""},
     {"two-byte", "caf\xc3\xa9", "caf\xc3\xa9"},
-    {"c1 next line", "a\xc2\x85" "b", "a\\u0085b"},
-    {"c1 csi", "\xc2\x9b" "31m", "\\u009b31m"},
+    {"c1 next line",
+     "a\xc2\x85"
+     "b",
+     "a\\u0085b"},
+    {"c1 csi",
+     "\xc2\x9b"
+     "31m",
+     "\\u009b31m"},
     {"first after c1", "\xc2\xa0", "\xc2\xa0"},
     {"three-byte", "\xe2\x82\xac 5", "\xe2\x82\xac 5"},
     {"four-byte", "\xf0\x9f\x98\x80", "\xf0\x9f\x98\x80"},
@@ -104,8 +110,10 @@ BOOST_AUTO_TEST_CASE(every_byte_value_comes_out_safe) {
     std::string out = escaped(in);
     BOOST_TEST(safe(out), "byte " << b);
     std::string want = b == '\\' ? "\\\\" : b >= 0x20 && b < 0x7f ? in : "";
-    if (want.empty()) BOOST_TEST(out.substr(0, 2) == "\\x", "byte " << b);
-    else BOOST_TEST(out == want, "byte " << b);
+    if (want.empty())
+      BOOST_TEST(out.substr(0, 2) == "\\x", "byte " << b);
+    else
+      BOOST_TEST(out == want, "byte " << b);
   }
 }
 

@@ -42,8 +42,10 @@ void in_zone(const char* zone, F body) {
   setenv("TZ", zone, 1);
   tzset();
   body();
-  if (old) setenv("TZ", saved.c_str(), 1);
-  else unsetenv("TZ");
+  if (old)
+    setenv("TZ", saved.c_str(), 1);
+  else
+    unsetenv("TZ");
   tzset();
 }
 
@@ -65,8 +67,9 @@ BOOST_AUTO_TEST_CASE(a_plain_message_is_its_text_escaped) {
   BOOST_TEST(text(r) == "bind 1.2.3.4:7/tcp: \\x1b[2JCannot assign");
   BOOST_TEST(logfmt(r) == std::string("time=") + kTime +
                               " level=err msg=\"bind 1.2.3.4:7/tcp: \\x1b[2JCannot assign\"");
-  BOOST_TEST(json(r) == std::string("{\"time\":\"") + kTime +
-                            "\",\"level\":\"err\",\"msg\":\"bind 1.2.3.4:7/tcp: \\\\x1b[2JCannot assign\"}");
+  BOOST_TEST(json(r) ==
+             std::string("{\"time\":\"") + kTime +
+                 "\",\"level\":\"err\",\"msg\":\"bind 1.2.3.4:7/tcp: \\\\x1b[2JCannot assign\"}");
 }
 
 BOOST_AUTO_TEST_CASE(text_values_are_escaped_never_quoted) {
@@ -85,7 +88,10 @@ BOOST_AUTO_TEST_CASE(logfmt_is_time_level_event_then_fields) {
 BOOST_AUTO_TEST_CASE(logfmt_quotes_what_a_reader_could_misread) {
   Record r(kNotice, "x");
   r.add("empty", "").add("space", "a b").add("equals", "a=b").add("quote", "say \"hi\"");
-  r.add("backslash", "a\\b").add("control", "a\rb").add("utf8", "caf\xc3\xa9").add("bare", "a-b:c/d");
+  r.add("backslash", "a\\b")
+      .add("control", "a\rb")
+      .add("utf8", "caf\xc3\xa9")
+      .add("bare", "a-b:c/d");
   BOOST_TEST(logfmt(r) == std::string("time=") + kTime +
                               " level=notice event=x empty=\"\" space=\"a b\" equals=\"a=b\" "
                               "quote=\"say \\\"hi\\\"\" backslash=\"a\\\\b\" control=\"a\\x0db\" "
@@ -111,7 +117,8 @@ BOOST_AUTO_TEST_CASE(json_parses_with_numbers_as_numbers) {
   BOOST_TEST(j["status"].get<std::string>() == "closed");
   std::string keys;
   for (const auto& item : j.items()) keys += item.key() + ",";
-  BOOST_TEST(keys == "time,level,event,service,peer,status,bytes_in,bytes_out,duration,limit,rate,");
+  BOOST_TEST(keys ==
+             "time,level,event,service,peer,status,bytes_in,bytes_out,duration,limit,rate,");
 }
 
 // Whatever bytes a value holds, the line is valid JSON (valid UTF-8, no raw
@@ -129,12 +136,14 @@ BOOST_AUTO_TEST_CASE(json_strings_hold_the_escaped_text) {
 
 BOOST_AUTO_TEST_CASE(fields_show_where_they_are_meant_to) {
   Record r(kNotice, "refuse");
-  r.add("reason", "cidr_deny 10.0.0.0/8", Show::TextOnly).add("reason", "access", Show::StructuredOnly);
+  r.add("reason", "cidr_deny 10.0.0.0/8", Show::TextOnly)
+      .add("reason", "access", Show::StructuredOnly);
   r.add("rule", "cidr_deny 10.0.0.0/8", Show::StructuredOnly).add("endpoint", "127.0.0.1:7/tcp");
   BOOST_TEST(text(r) == "refuse reason=cidr_deny 10.0.0.0/8 endpoint=127.0.0.1:7/tcp");
-  BOOST_TEST(logfmt(r) == std::string("time=") + kTime +
-                              " level=notice event=refuse reason=access rule=\"cidr_deny 10.0.0.0/8\" "
-                              "endpoint=127.0.0.1:7/tcp");
+  BOOST_TEST(logfmt(r) ==
+             std::string("time=") + kTime +
+                 " level=notice event=refuse reason=access rule=\"cidr_deny 10.0.0.0/8\" "
+                 "endpoint=127.0.0.1:7/tcp");
   auto j = nlohmann::json::parse(json(r));
   BOOST_TEST(j["reason"].get<std::string>() == "access");
   BOOST_TEST(j["rule"].get<std::string>() == "cidr_deny 10.0.0.0/8");

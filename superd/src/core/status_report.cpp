@@ -2,6 +2,7 @@
 #include "core/status_report.hpp"
 
 #include <chrono>
+#include <cstdlib>
 
 #include "core/context.hpp"
 #include "sys/sd_notify.hpp"
@@ -12,13 +13,14 @@ namespace {
 constexpr double kInterval = 1.0;  // seconds between two dumps, or two STATUS= messages
 }  // namespace
 
-StatusReport::StatusReport(boost::asio::io_context& io, log::Logger& log, std::function<void()> dump,
-                           std::function<std::string()> status_line)
+StatusReport::StatusReport(boost::asio::io_context& io, log::Logger& log,
+                           std::function<void()> dump, std::function<std::string()> status_line)
     : log_(log),
       dump_(std::move(dump)),
       status_line_(std::move(status_line)),
       dump_timer_(io),
-      notify_timer_(io) {}
+      notify_timer_(io),
+      notifying_(std::getenv("NOTIFY_SOCKET") != nullptr) {}
 
 void StatusReport::dump_requested() {
   if (pending_ > 0) {
@@ -46,7 +48,7 @@ void StatusReport::dump_now() {
 }
 
 void StatusReport::counts_changed() {
-  if (notify_armed_) return;
+  if (notify_armed_ || !notifying_) return;
   notify_armed_ = true;
   notify_timer_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(kInterval)));

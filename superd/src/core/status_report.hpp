@@ -45,6 +45,7 @@ class StatusReport {
   double last_dump_ = -1e9;  ///< now_seconds() of the last dump.
   int pending_ = 0;          ///< Signals waiting for the deferred dump; 0 when none is due.
   bool notify_armed_ = false;
+  bool notifying_;  ///< A service manager listens ($NOTIFY_SOCKET): without one, no timer runs.
   std::string last_status_;  ///< The STATUS= text sent last.
 };
 

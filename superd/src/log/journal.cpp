@@ -41,8 +41,8 @@ void append_journal_field(std::string& out, std::string_view key, std::string_vi
   out += '\n';
 }
 
-void journal_entry(const Record& r, std::string_view message, std::string_view ident,
-                   int facility, std::string& out, std::string& scratch) {
+void journal_entry(const Record& r, std::string_view message, std::string_view ident, int facility,
+                   std::string& out, std::string& scratch) {
   static const char* const kPriorities[] = {"3", "4", "5", "6", "7"};  // LOG_ERR .. LOG_DEBUG
   int level = r.level() < 0 ? 0 : (r.level() > 4 ? 4 : r.level());
   append_journal_field(out, "MESSAGE", message);

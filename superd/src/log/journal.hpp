@@ -28,8 +28,8 @@ void append_journal_field(std::string& out, std::string_view key, std::string_vi
 /// as the log format renders it), PRIORITY, SYSLOG_FACILITY (`facility` is
 /// a LOG_* value), SYSLOG_IDENTIFIER, EVENT when the record has one, then
 /// its fields in order, escaped. `scratch` is working space.
-void journal_entry(const Record& r, std::string_view message, std::string_view ident,
-                   int facility, std::string& out, std::string& scratch);
+void journal_entry(const Record& r, std::string_view message, std::string_view ident, int facility,
+                   std::string& out, std::string& scratch);
 
 /// A datagram socket connected to journald. Loop thread only.
 class JournalSocket {

@@ -154,17 +154,22 @@ void render_json(const Record& r, std::string_view time, std::string& out) {
     out += ",\"";
     out += f.key;
     out += "\":";
-    if (f.kind == Kind::Text) json_string(f.value, out);
-    else out += f.value;
+    if (f.kind == Kind::Text)
+      json_string(f.value, out);
+    else
+      out += f.value;
   }
   out += '}';
 }
 
 void render(const Record& r, Format format, std::string_view time, std::string& out) {
   switch (format) {
-    case Format::Text: return render_text(r, out);
-    case Format::Logfmt: return render_logfmt(r, time, out);
-    case Format::Json: return render_json(r, time, out);
+    case Format::Text:
+      return render_text(r, out);
+    case Format::Logfmt:
+      return render_logfmt(r, time, out);
+    case Format::Json:
+      return render_json(r, time, out);
   }
 }
 
@@ -173,7 +178,8 @@ std::string_view TimeText::format(const timespec& now) {
     struct tm tm {};
     localtime_r(&now.tv_sec, &tm);
     std::size_t n = std::strftime(text_, sizeof text_ - 7, "%Y-%m-%dT%H:%M:%S.000", &tm);
-    if (n == 0) n = std::strlen(std::strcpy(text_, "0000-00-00T00:00:00.000"));  // a year past 99999
+    if (n == 0)
+      n = std::strlen(std::strcpy(text_, "0000-00-00T00:00:00.000"));  // a year past 99999
     millis_at_ = n - 3;
     long offset = tm.tm_gmtoff / 60;  // minutes east of UTC
     if (offset == 0) {

@@ -31,8 +31,8 @@ enum class Format { Text, Logfmt, Json };
 /// What a field's value is, for the formats that care.
 enum class Kind : unsigned char {
   Text,
-  Number,   ///< An integer: bare in JSON.
-  Seconds,  ///< Seconds with three decimals: "0.120s" in text, logfmt and the journal, 0.120 in JSON.
+  Number,   ///< A number: bare in JSON.
+  Seconds,  ///< Three decimals: "0.120s" in text, logfmt and the journal; 0.120 in JSON.
 };
 
 /// Which renderings show a field. The text format keeps the lines superd
@@ -43,7 +43,8 @@ enum class Show : unsigned char { All, TextOnly, StructuredOnly };
 /// One key/value pair of a record. Trivial, so that a record's unused
 /// slots cost nothing to make: only Record fills them, and wholly.
 struct Field {
-  std::string_view key;  ///< Lower case letters, digits and '_' (journal field names are its upper case).
+  /// Lower case letters, digits and '_'; its upper case names the journal field.
+  std::string_view key;
   std::string_view value;
   Kind kind;
   Show show;
@@ -67,7 +68,8 @@ class Record {
     return *this;
   }
   /// Adds an integer field.
-  template <class Int, std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>, int> = 0>
+  template <class Int,
+            std::enable_if_t<std::is_integral_v<Int> && !std::is_same_v<Int, bool>, int> = 0>
   Record& add(std::string_view key, Int value, Show show = Show::All) {
     if constexpr (std::is_signed_v<Int>)
       return add_number(key, static_cast<long long>(value), show);
