@@ -104,6 +104,9 @@ struct GlobalConfig {
   Seconds shutdown_timeout;
   bool stop_children = false;
   bool reverse_lookups = false;
+  std::string metrics;  ///< Where to serve Prometheus metrics: HOST:PORT or a Unix path; empty: off.
+  /// `metrics` parsed (a TCP or Unix stream endpoint); unset when off.
+  std::optional<net::Endpoint> metrics_endpoint;
   /// Values of keys valid in both scopes, set in the global section:
   /// the starting point of every service.
   ServiceConfig defaults;

@@ -5,7 +5,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
+
 
 namespace superd::core {
 
@@ -61,9 +63,20 @@ void ChildSet::finish(pid_t pid) {
   if (cb) cb(status);
 }
 
-void ChildSet::add(pid_t pid, const std::string& service, bool relay_stderr, OnExit on_exit) {
-  children_.emplace(pid, Child{std::move(on_exit), service});
+void ChildSet::add(pid_t pid, const std::string& service, const std::string& peer,
+                   bool relay_stderr, OnExit on_exit) {
+  children_.emplace(pid, Child{std::move(on_exit), service, peer, now_seconds()});
   if (relay_stderr) relay_.watch(pid, service);
+}
+
+std::vector<ChildSet::Info> ChildSet::list() const {
+  std::vector<Info> out;
+  out.reserve(children_.size());
+  for (const auto& [pid, c] : children_) out.push_back({pid, &c.service, &c.peer, c.started});
+  std::sort(out.begin(), out.end(), [](const Info& a, const Info& b) {
+    return a.started != b.started ? a.started < b.started : a.pid < b.pid;
+  });
+  return out;
 }
 
 std::size_t ChildSet::signal_all(int sig) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/context.hpp"
 #include "core/stderr_relay.hpp"
@@ -26,10 +27,20 @@ class ChildSet {
   ChildSet(const ChildSet&) = delete;
   ChildSet& operator=(const ChildSet&) = delete;
 
-  /// Registers a started child of `service`; `on_exit` runs once it has
-  /// been reaped. With `relay_stderr`, what it writes to stderr_fd() is
-  /// logged tagged `SERVICE[PID]`.
-  void add(pid_t pid, const std::string& service, bool relay_stderr, OnExit on_exit);
+  /// A live child, as `superd ctl connections` lists it.
+  struct Info {
+    pid_t pid;
+    const std::string* service;
+    const std::string* peer;  ///< The client, or the socket of a wait-mode program.
+    double started;           ///< now_seconds() when it was started.
+  };
+  /// Registers a started child of `service` serving `peer`; `on_exit` runs
+  /// once it has been reaped. With `relay_stderr`, what it writes to
+  /// stderr_fd() is logged tagged `SERVICE[PID]`.
+  void add(pid_t pid, const std::string& service, const std::string& peer, bool relay_stderr,
+           OnExit on_exit);
+  /// The live children, oldest first; the pointers live until the next reap.
+  std::vector<Info> list() const;
   /// The stderr for programs with stderr = log; -1 when there is none.
   int stderr_fd() const { return relay_.write_fd(); }
   /// Sends `sig` to every live child (and its process group). Returns how many.
@@ -55,6 +66,8 @@ class ChildSet {
   struct Child {
     OnExit on_exit;
     std::string service;
+    std::string peer;
+    double started;
   };
   std::unordered_map<pid_t, Child> children_;
 };

@@ -63,11 +63,20 @@ Service::Service(Context& ctx, std::shared_ptr<const conf::Config> snapshot,
       counters_(std::move(counters)),
       bucket_(cfg.max_rate, now_seconds()),
       track_sources_(cfg.max_per_source >= 0 || !builtin),
-      rate_timer_(ctx.io) {
+      rate_timer_(ctx.io),
+      retry_timer_(ctx.io) {
   if (!builtin_) program_ = proc::make_template(cfg_, snapshot_->self);
 }
 
-Service::~Service() { release(); }
+Service::~Service() {
+  release();
+  if (std::unique_ptr<Held> h = std::move(held_)) {
+    slog(log::kNotice, "service " + cfg_.name + ": peer " + h->peer.text +
+                           " dropped: the service stopped before a process could be made");
+    ::close(h->fd);
+    finish(h->peer, -1);
+  }
+}
 
 void Service::start(SocketList sockets) {
   counters_->current = weak_from_this();
@@ -146,7 +155,7 @@ void Service::set_mode(ListenSocket& l) {
 
 void Service::arm(ListenSocket& l) {
   if (ctx_.stopping || released_ || !owns(l) || l.closed || l.watching || l.child_running ||
-      l.backing_off)
+      l.backing_off || held_)
     return;
   l.watching = true;
   // The wait holds the socket, not the service: it goes to whoever owns the
@@ -174,7 +183,9 @@ void Service::on_ready(ListenSocket& l) {
   if (l.port) {
     std::uint64_t before = l.port->stats().answered;
     l.port->drain();
-    counters_->stats.served += l.port->stats().answered - before;
+    std::uint64_t answered = l.port->stats().answered - before;
+    counters_->stats.accepted += answered;
+    counters_->stats.served += answered;
     return arm(l);
   }
   if (wait_mode(l)) return run_waiting(l);
@@ -183,7 +194,7 @@ void Service::on_ready(ListenSocket& l) {
 
 // Returns nullptr to accept; otherwise the limit that stops it. `pause` says
 // whether to leave connections in the backlog rather than refuse them.
-const char* Service::check_limits(bool& pause) {
+const char* Service::check_limits(bool& pause, Refusal& why) {
   double now = now_seconds();
   Admission a = admit(counters_->stats.active, cfg_.max_instances, ctx_.total_active,
                       ctx_.global().max_connections, bucket_, now);
@@ -208,7 +219,8 @@ const char* Service::check_limits(bool& pause) {
     case Admission::PauseInstances:
     case Admission::PauseConnections: break;
   }
-  const char* reason = a == Admission::PauseInstances ? "max_instances" : "max_connections";
+  why = a == Admission::PauseInstances ? Refusal::MaxInstances : Refusal::MaxConnections;
+  const char* reason = refusal_name(why);
   pause = cfg_.busy_message.empty() || cfg_.max_instances == 0;
   if (pause) paused_ = true;
   return reason;
@@ -217,17 +229,14 @@ const char* Service::check_limits(bool& pause) {
 void Service::accept_some(ListenSocket& l) {
   for (int i = 0; i < kAcceptsPerWake; ++i) {
     bool pause = false;
-    const char* limit = check_limits(pause);
+    Refusal why = Refusal::MaxInstances;
+    const char* limit = check_limits(pause, why);
     if (limit && pause) {
       // Logged once a pause, and only when a client is actually kept waiting:
       // with none waiting yet, the socket is watched so the first one is seen.
       if (!pause_logged_ && readable_now(l.desc.native_handle())) {
         pause_logged_ = true;
-        if (logs(log::kInfo)) {
-          log::Record r(log::kInfo, "pause");
-          r.add("service", cfg_.name).add("reason", limit).add("endpoint", l.address);
-          ctx_.log.write(r.add("limit", limit_value(limit)));
-        }
+        log_pause(l, limit, why);
       } else if (!pause_logged_) {
         arm(l);
       }
@@ -249,10 +258,12 @@ void Service::accept_some(ListenSocket& l) {
       return back_off(l, std::chrono::seconds(1));
     }
     if (!limit) bucket_.take(now_seconds());
+    ++counters_->stats.accepted;
     Peer peer = make_peer(l.endpoint.unix_domain(), fd, ss, len);
     peer.endpoint = l.address;
-    if (limit) refuse(fd, peer, limit, {}, true);
+    if (limit) refuse(fd, peer, why, "", true);
     else on_connection(fd, peer);
+    if (held_) return;  // no process could be made: the next clients wait in the backlog
   }
   arm(l);
 }
@@ -280,16 +291,17 @@ void Service::serve_connection(int fd) {
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) ss.ss_family = AF_UNSPEC;
   Peer peer = make_peer(ss.ss_family == AF_UNIX, fd, ss, len);
   peer.endpoint = "standard input";
+  ++counters_->stats.accepted;
   on_connection(fd, peer);
 }
 
 void Service::on_connection(int fd, Peer& peer) {
   if (peer.ip && !cfg_.access.empty()) {
     std::string why = cfg_.access.decide(peer.addr, "");
-    if (!why.empty()) return refuse(fd, peer, "access", why, false);
+    if (!why.empty()) return refuse(fd, peer, Refusal::Access, why, false);
   }
   if (cfg_.max_per_source >= 0 && counters_->sources.count(peer.source) >= cfg_.max_per_source)
-    return refuse(fd, peer, "max_per_source", {}, true);
+    return refuse(fd, peer, Refusal::MaxPerSource, "", true);
   begin(peer);
   if (builtin_) serve_builtin(fd, peer);
   else serve_program(fd, peer);
@@ -300,22 +312,24 @@ bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len, const 
   peer.ip = ip_of(from, peer.addr, peer.port);
   std::string why = cfg_.access.decide(peer.addr, "");
   if (why.empty()) return true;
-  ++counters_->stats.refused;
+  counters_->stats.refuse(Refusal::Access);
+  counters_->history.refused(peer.addr.str());
   if (logs(log::kNotice))
-    log_refusal(net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len), endpoint, "access", why);
+    log_refusal(net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len), endpoint,
+                Refusal::Access, why);
   return false;
 }
 
-void Service::refuse(int fd, const Peer& peer, std::string_view reason, std::string_view rule,
-                     bool send_busy) {
+void Service::refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy) {
   if (send_busy && !cfg_.busy_message.empty()) {
     std::string msg = cfg_.busy_message + "\r\n";
     ssize_t ignored = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)ignored;
   }
   ::close(fd);
-  ++counters_->stats.refused;
-  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, reason, rule);
+  counters_->stats.refuse(why);
+  counters_->history.refused(peer.source);
+  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, why, rule);
 }
 
 void Service::begin(Peer& peer) {
@@ -323,14 +337,16 @@ void Service::begin(Peer& peer) {
   ++counters_->stats.served;
   ++ctx_.total_active;
   if (ctx_.counts_changed) ctx_.counts_changed();
+  counters_->history.accepted(peer.source);
   if (track_sources_) {
     counters_->sources.add(peer.source);
     peer.counted = true;
   }
 }
 
-void Service::finish(const Peer& peer) {
+void Service::finish(const Peer& peer, double started) {
   --counters_->stats.active;
+  if (started >= 0) counters_->stats.durations.add(now_seconds() - started);
   --ctx_.total_active;
   if (ctx_.counts_changed) ctx_.counts_changed();
   if (peer.counted) counters_->sources.remove(peer.source);
@@ -339,6 +355,10 @@ void Service::finish(const Peer& peer) {
 }
 
 void Service::capacity_back() {
+  if (held_) {
+    retry_timer_.cancel();  // a program ended: its process slot may be free now
+    return retry_held();
+  }
   if (paused_) resume();
   auto current = counters_->current.lock();
   if (current && current.get() != this && current->paused_) current->resume();
@@ -346,8 +366,10 @@ void Service::capacity_back() {
 
 void Service::serve_builtin(int fd, const Peer& peer) {
   auto on_end = [this, self = shared_from_this(), peer](StreamSession& s) {
+    counters_->stats.bytes_in += s.bytes_in();
+    counters_->stats.bytes_out += s.bytes_out();
     log_end(peer, s);
-    finish(peer);
+    finish(peer, s.started());
   };
   std::shared_ptr<StreamSession> s;
   try {
@@ -356,7 +378,7 @@ void Service::serve_builtin(int fd, const Peer& peer) {
   } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
     slog(log::kErr, "service " + cfg_.name + ": cannot serve " + peer.text + ": " + e.what());
     ::close(fd);
-    return finish(peer);
+    return finish(peer, -1);
   }
   ctx_.sessions.add(s);
   s->start();

@@ -22,20 +22,13 @@
 #include "core/context.hpp"
 #include "core/limits.hpp"
 #include "core/socket_registry.hpp"
+#include "core/stats.hpp"
 #include "net/cidr.hpp"
 #include "proc/spawn_plan.hpp"
 
 namespace superd::core {
 
 class StreamSession;
-
-/// Counters for the SIGUSR1 status dump.
-struct ServiceStats {
-  int active = 0;              ///< Connections (or wait-mode programs) being served now.
-  std::uint64_t served = 0;    ///< Connections handed to a built-in or program, datagrams answered.
-  std::uint64_t refused = 0;   ///< Refused by access rules or limits.
-  std::uint64_t failed = 0;    ///< Programs that could not be started.
-};
 
 /// A service's counts, kept by the Supervisor under the service's name, so
 /// the Service that replaces it on a reload continues them and connections
@@ -44,6 +37,7 @@ struct ServiceCounters {
   ServiceStats stats;
   std::weak_ptr<Service> current;  ///< The Service serving under this name now.
   SourceCounter sources;  ///< Live connections per source (max_per_source, TCPCONNNUM).
+  SourceHistory history;  ///< Connections and refusals per source since the start.
 };
 
 /// One service's sockets and connections. Loop thread only.
@@ -68,7 +62,7 @@ class Service : public std::enable_shared_from_this<Service> {
   /// Bound addresses, for the log.
   std::vector<std::string> addresses() const;
   const conf::ServiceConfig& config() const { return cfg_; }
-  ServiceStats stats() const { return counters_->stats; }
+  const ServiceStats& stats() const { return counters_->stats; }
 
   /// Serves one connection accepted elsewhere (`superd --inetd`): access
   /// rules, limits, then the built-in or program, as for its own sockets.
@@ -89,18 +83,24 @@ class Service : public std::enable_shared_from_this<Service> {
   void set_mode(ListenSocket& l);
   void back_off(ListenSocket& l, std::chrono::steady_clock::duration delay);
   void accept_some(ListenSocket& l);
-  const char* check_limits(bool& pause);
+  /// nullptr to accept; otherwise the limit that stops it, and in `why` which one.
+  const char* check_limits(bool& pause, Refusal& why);
   Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, Peer& peer);
   bool admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint);
-  /// Turns `peer` away: `reason` is a limit's name (`rule` empty) or
-  /// "access" with the access rule that decided.
-  void refuse(int fd, const Peer& peer, std::string_view reason, std::string_view rule, bool send_busy);
+  /// Turns `peer` away; `rule` is the access rule that decided, if one did.
+  void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
   void serve_program(int fd, const Peer& peer);
+  /// Keeps `fd` until a process can be made for it (see held_).
+  void hold(int fd, const Peer& peer);
+  /// Tries the held client's spawn again.
+  void retry_held();
   void run_waiting(ListenSocket& l);
   void begin(Peer& peer);
-  void finish(const Peer& peer);
+  /// A connection begun with begin() ended; `started` is when it was handed
+  /// over (now_seconds), or negative when it never was.
+  void finish(const Peer& peer, double started);
   /// A connection or program ended: paused sockets (this service's, or its
   /// successor's after a reload) may accept again.
   void capacity_back();
@@ -109,9 +109,12 @@ class Service : public std::enable_shared_from_this<Service> {
   /// True when this service's messages at `level` are written.
   bool logs(int level) const;
   void slog(int level, const std::string& message);
-  /// The value of the limit check_limits() names `limit`, for the log.
-  double limit_value(std::string_view limit) const;
-  void log_refusal(std::string_view peer, std::string_view endpoint, std::string_view reason,
+  /// The value of the limit `limit` (not Access), for the log.
+  double limit_value(Refusal limit) const;
+  /// The pause line: check_limits() named `limit` ("max_rate", or `why`'s name).
+  void log_pause(const ListenSocket& l, const char* limit, Refusal why);
+  /// The refuse line; `rule` is the access rule that decided, if one did.
+  void log_refusal(std::string_view peer, std::string_view endpoint, Refusal why,
                    std::string_view rule);
   /// The end line of a program's connection (`peer`; the endpoint itself for wait mode).
   void log_end(std::string_view peer, std::string_view endpoint, pid_t pid, int status, double started);
@@ -134,6 +137,15 @@ class Service : public std::enable_shared_from_this<Service> {
   bool paused_ = false;
   bool pause_logged_ = false;
   bool released_ = false;
+  /// start_child found no process to make (EAGAIN, ENOMEM) and may retry.
+  bool spawn_retry_ = false;
+  bool retrying_ = false;  ///< retry_held() is running: its failure was logged already.
+  /// A client accepted when no process could be made: it is served once one
+  /// can be (retried every second and when a program ends); meanwhile the
+  /// others wait in the backlog.
+  struct Held;
+  std::unique_ptr<Held> held_;
+  boost::asio::steady_timer retry_timer_;
 };
 
 /// One client, as access rules, limits and the child environment see it.
@@ -147,6 +159,12 @@ struct Service::Peer {
   std::uint16_t port = 0;
   ucred cred{};
   bool has_cred = false;
+};
+
+/// A client kept until a process can be made for it.
+struct Service::Held {
+  int fd;
+  Peer peer;
 };
 
 /// True when `fd` has input waiting now.

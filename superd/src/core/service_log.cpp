@@ -15,25 +15,37 @@ void Service::slog(int level, const std::string& message) {
   if (level <= cfg_.log_level.value) ctx_.log.write(level, message);
 }
 
-double Service::limit_value(std::string_view limit) const {
-  if (limit == "max_per_source") return cfg_.max_per_source;
-  if (limit == "max_instances") return cfg_.max_instances;
-  if (limit == "max_connections") return ctx_.global().max_connections;
-  return cfg_.max_rate;
+double Service::limit_value(Refusal limit) const {
+  switch (limit) {
+    case Refusal::MaxPerSource: return cfg_.max_per_source;
+    case Refusal::MaxInstances: return cfg_.max_instances;
+    case Refusal::MaxConnections: return ctx_.global().max_connections;
+    case Refusal::Access: break;
+  }
+  return -1;
+}
+
+void Service::log_pause(const ListenSocket& l, const char* limit, Refusal why) {
+  if (!logs(log::kInfo)) return;
+  double value = std::string_view(limit) == "max_rate" ? cfg_.max_rate : limit_value(why);
+  log::Record r(log::kInfo, "pause");
+  r.add("service", cfg_.name).add("reason", limit).add("endpoint", l.address);
+  ctx_.log.write(r.add("limit", value));
 }
 
 // In the text format an access refusal keeps its old form, the rule as the
 // reason ("reason=cidr_deny 10.0.0.0/8"); the structured formats say
-// reason=access and give the rule in a field of its own.
-void Service::log_refusal(std::string_view peer, std::string_view endpoint, std::string_view reason,
+// reason=access and give the rule in a field of its own. A limit's refusal
+// names the limit and its value.
+void Service::log_refusal(std::string_view peer, std::string_view endpoint, Refusal why,
                           std::string_view rule) {
   log::Record r(log::kNotice, "refuse");
   r.add("service", cfg_.name).add("peer", peer);
   if (rule.empty()) {
-    r.add("reason", reason).add("endpoint", endpoint).add("limit", limit_value(reason));
+    r.add("reason", refusal_name(why)).add("endpoint", endpoint).add("limit", limit_value(why));
   } else {
     r.add("reason", rule, log::Show::TextOnly)
-        .add("reason", reason, log::Show::StructuredOnly)
+        .add("reason", refusal_name(why), log::Show::StructuredOnly)
         .add("rule", rule, log::Show::StructuredOnly)
         .add("endpoint", endpoint);
   }

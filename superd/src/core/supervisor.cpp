@@ -30,11 +30,13 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
       ctx_{io_, log, children_, sessions_, spawner_},
       registry_(io_, system_v6only_default()),
       watch_(io_, log, [this] { queue_reload(); }),
+      metrics_(io_, log, [this] { return metrics_text(); }),
       signals_(io_),
       shutdown_timer_(io_),
       shutdown_poll_(io_),
       status_(io_, log_, [this] { write_status(); }, [this] { return status_line(); }) {
   ctx_.null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  start_time_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     ctx_.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
@@ -142,7 +144,7 @@ void Supervisor::queue_reload() {
 
 void Supervisor::write_status() const {
   for (const auto& s : services_) {
-    ServiceStats st = s->stats();
+    const ServiceStats& st = s->stats();
     log::Record r(log::kNotice, "status");
     r.add("service", s->config().name).add("active", st.active).add("served", st.served);
     log_.write(r.add("refused", st.refused).add("failed", st.failed));
@@ -160,6 +162,7 @@ void Supervisor::begin_shutdown(bool stop_children) {
   if (ctx_.stopping) return;
   ctx_.stopping = true;
   watch_.watch({});
+  metrics_.stop();
   sys::sd_notify("STOPPING=1");
   log_.log(log::kNotice, "stopping: closing " + std::to_string(services_.size()) +
                              " service(s), finishing " + std::to_string(sessions_.size()) +

@@ -18,6 +18,7 @@
 #include "conf/config.hpp"
 #include "core/child_set.hpp"
 #include "core/conf_watch.hpp"
+#include "core/metrics.hpp"
 #include "core/context.hpp"
 #include "core/reload_plan.hpp"
 #include "core/service.hpp"
@@ -67,6 +68,8 @@ class Supervisor {
   /// Writes the status dump: a line per service (active, served, refused,
   /// failed) and one of programs and sessions (SIGUSR1).
   void write_status() const;
+  /// The Prometheus text exposition of every counter (the metrics endpoint).
+  std::string metrics_text() const;
 
  private:
   bool apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial);
@@ -104,6 +107,10 @@ class Supervisor {
   std::vector<std::shared_ptr<Service>> services_;  ///< Enabled services, in configuration order.
   std::map<std::string, std::shared_ptr<ServiceCounters>> counters_;  ///< By service name.
   ConfWatch watch_;  ///< The inetd_conf files of the running configuration.
+  MetricsServer metrics_;  ///< The `metrics` endpoint.
+  double start_time_ = 0;  ///< Wall-clock seconds since the epoch at construction.
+  std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
+  bool last_reload_ok_ = true;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_timer_, shutdown_poll_;
   double shutdown_deadline_ = 0;

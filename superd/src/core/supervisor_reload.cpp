@@ -80,6 +80,8 @@ bool Supervisor::reload() {
   } else {
     for (const Diagnostic& d : diags) log::log_diagnostic(log_, d);
   }
+  ++(ok ? reloads_ok_ : reloads_failed_);
+  last_reload_ok_ = ok;
   sys::sd_notify("READY=1\n" + status_line());
   return ok;
 }
@@ -105,8 +107,10 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
     }
     done.push_back(c);
   }
+  if (ok) ok = metrics_.prepare(next->global.metrics_endpoint, error);
   if (ok && !initial && log_setup_) ok = log_setup_(*next, error);
   if (!ok) {
+    metrics_.rollback();
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
       OptionChange back = *it;
       std::swap(back.socket.options, back.previous);
@@ -118,6 +122,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   }
   // From here on nothing fails: the new configuration is committed.
   registry_.commit();
+  metrics_.commit();
   std::set<std::string> unchanged(plan.unchanged.begin(), plan.unchanged.end());
   std::map<std::string, std::shared_ptr<Service>> old;
   for (auto& s : services_) old[s->config().name] = s;

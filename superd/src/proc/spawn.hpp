@@ -3,7 +3,7 @@
 // private stack, then only async-signal-safe system calls in the child
 // (signals reset, descriptors mapped and the rest closed, limits, chroot,
 // identity, execve). A failure in the child reaches the parent as
-// (stage, errno) through a close-on-exec pipe.
+// (stage, errno) in memory they share until the child execs or exits.
 #pragma once
 
 #include <sys/types.h>
