@@ -120,6 +120,7 @@ void Supervisor::update_forwarded() {
   for (int sig : wanted)
     if (!forwarded_.count(sig)) signals_.add(sig, ignored);
   forwarded_ = std::move(wanted);
+  spawner_.signals_changed();
 }
 
 void Supervisor::forward(int sig) {

@@ -46,6 +46,8 @@ const char* const kStageNames[kStageCount] = {
 // after. No pipe is needed, so a spawn costs no descriptor.
 struct ChildArgs {
   const SpawnPlan* plan;
+  const unsigned char* resets;  ///< Signals to set to SIG_DFL.
+  int nresets;
   volatile int stage = -1;
   volatile int error = 0;
 };
@@ -76,8 +78,7 @@ SUPERD_CHILD_CODE int child_main(void* arg) {
   const ProgramTemplate& t = *p.program;
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+  for (int i = 0; i < a.nresets; ++i) ::sigaction(a.resets[i], &dfl, nullptr);
   if (::setsid() < 0) child_fail(a, kSetsid);
   if (::dup2(p.fd0, 0) < 0 || ::dup2(p.fd1, 1) < 0 || ::dup2(p.fd2, 2) < 0)
     child_fail(a, kDup2);
@@ -119,9 +120,20 @@ std::string SpawnResult::describe(const char* program) const {
 
 Spawner::Spawner() : stack_(new char[kStackSize]) {}
 
+void Spawner::look_up_signals() {
+  resets_ = 0;
+  for (int sig = 1; sig < NSIG && resets_ < static_cast<int>(to_reset_.size()); ++sig) {
+    struct sigaction now {};
+    if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &now) != 0) continue;
+    if (now.sa_handler != SIG_DFL) to_reset_[static_cast<std::size_t>(resets_++)] = static_cast<unsigned char>(sig);
+  }
+  signals_known_ = true;
+}
+
 SpawnResult Spawner::spawn(const SpawnPlan& plan) {
   SpawnResult r;
-  ChildArgs args{&plan};
+  if (!signals_known_) look_up_signals();
+  ChildArgs args{&plan, to_reset_.data(), resets_};
   sigset_t all, old;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
