@@ -93,7 +93,8 @@ struct GlobalConfig {
   std::string conf_file;
   std::vector<std::string> include;
   std::vector<std::string> inetd_conf;  ///< inetd.conf files read, as absolute paths.
-  std::string log_file;  ///< Empty: stderr, or syslog when `background`.
+  std::string log_file;  ///< "stderr", "syslog", "journal" or a path; empty: stderr, or syslog when `background`.
+  log::Format log_format = log::Format::Text;
   std::string syslog_ident = "superd";
   Facility syslog_facility;
   std::string pid_file;

@@ -51,6 +51,7 @@ struct Context {
   bool stopping = false;
   int last_status = -1;        ///< Wait status of the last connection's program to exit.
   std::function<void()> capacity_freed;  ///< A connection ended: paused services may resume.
+  std::function<void()> counts_changed;  ///< Connections or programs came or went (STATUS=).
 };
 
 }  // namespace superd::core

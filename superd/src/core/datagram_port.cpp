@@ -28,8 +28,13 @@ std::uint16_t source_port(const sockaddr_storage& ss) {
 bool loop_risk_port(std::uint16_t port) { return port < 1024; }
 
 DatagramPort::DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service,
-                           Admit admit)
-    : ctx_(ctx), fd_(fd), builtin_(builtin), service_(std::move(service)), admit_(std::move(admit)) {}
+                           std::string endpoint, Admit admit)
+    : ctx_(ctx),
+      fd_(fd),
+      builtin_(builtin),
+      service_(std::move(service)),
+      endpoint_(std::move(endpoint)),
+      admit_(std::move(admit)) {}
 
 // Datagrams are read and answered in batches (recvmmsg, sendmmsg): one
 // system call each way for up to kBatch datagrams when they come fast, as
@@ -67,10 +72,12 @@ void DatagramPort::drain() {
       bool can_reply = ip || len > static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1);
       if (ip && loop_risk_port(source_port(src))) {
         ++stats_.ignored;
-        if (ctx_.log.enabled(log::kInfo))
-          ctx_.log.write(log::kInfo, "ignore service=" + service_ + " peer=" +
-                                          net::sockaddr_text(reinterpret_cast<const sockaddr*>(&src), len) +
-                                          " reason=source_port_below_1024");
+        if (ctx_.log.enabled(log::kInfo)) {
+          std::string peer = net::sockaddr_text(reinterpret_cast<const sockaddr*>(&src), len);
+          log::Record r(log::kInfo, "ignore");
+          r.add("service", service_).add("peer", peer).add("reason", "source_port_below_1024");
+          ctx_.log.write(r.add("endpoint", endpoint_));
+        }
         continue;
       }
       if (admit_ && !admit_(src, len)) {

@@ -44,8 +44,7 @@ void Service::serve_program(int fd, const Peer& peer) {
   bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
     ctx_.last_status = status;
     counters_->stats.exits.add(status);
-    log_end(peer.text, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
-            log::kNotice);
+    log_end(peer.text, peer.endpoint, pid, status, t0);
     finish(peer, t0);
   });
   if (!started && spawn_retry_) {
@@ -115,7 +114,9 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
   // still gets this program's end line and counts right.
   ctx_.children.add(pid, cfg_.name, peer_text, relayed, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
     cb(status, t0, pid);
+    if (self->ctx_.counts_changed) self->ctx_.counts_changed();
   });
+  if (ctx_.counts_changed) ctx_.counts_changed();
   return true;
 }
 
@@ -137,8 +138,7 @@ void Service::run_waiting(ListenSocket& l) {
     counters_->stats.durations.add(now_seconds() - t0);
     capacity_back();
     if (sock->closed) return;  // shut down, or removed by a reload: the descriptor is gone
-    log_end(sock->address, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
-            log::kNotice);
+    log_end(sock->address, sock->address, pid, status, t0);
     bool fast = now_seconds() - t0 < kFastExit && readable_now(fd);
     // The socket may belong to another service by now (a reload).
     if (auto owner = sock->owner.lock()) owner->after_wait_exit(*sock, fast, status);

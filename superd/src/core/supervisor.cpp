@@ -33,7 +33,8 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
       metrics_(io_, log, [this] { return metrics_text(); }),
       signals_(io_),
       shutdown_timer_(io_),
-      shutdown_poll_(io_) {
+      shutdown_poll_(io_),
+      status_(io_, log_, [this] { write_status(); }, [this] { return status_line(); }) {
   ctx_.null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
   start_time_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   rlimit rl{};
@@ -42,6 +43,7 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
   ctx_.capacity_freed = [this] {
     for (auto& s : services_) s->resume();
   };
+  ctx_.counts_changed = [this] { status_.counts_changed(); };
   // Taken from the start: a SIGHUP or SIGTERM while binding or dropping
   // privileges waits for the loop instead of killing superd.
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1}) signals_.add(sig);
@@ -96,8 +98,7 @@ void Supervisor::on_signal(int sig) {
   if (forwarded_.count(sig)) return forward(sig);
   switch (sig) {
     case SIGUSR1:
-      for (const std::string& line : status()) log_.write(log::kNotice, line);
-      return;
+      return status_.dump_requested();
     case SIGHUP:
       if (inetd_mode_) return;
       return queue_reload();
@@ -142,17 +143,15 @@ void Supervisor::queue_reload() {
   });
 }
 
-std::vector<std::string> Supervisor::status() const {
-  std::vector<std::string> out;
+void Supervisor::write_status() const {
   for (const auto& s : services_) {
     const ServiceStats& st = s->stats();
-    out.push_back("status service=" + s->config().name + " active=" + std::to_string(st.active) +
-                  " served=" + std::to_string(st.served) + " refused=" +
-                  std::to_string(st.refused) + " failed=" + std::to_string(st.failed));
+    log::Record r(log::kNotice, "status");
+    r.add("service", s->config().name).add("active", st.active).add("served", st.served);
+    log_.write(r.add("refused", st.refused).add("failed", st.failed));
   }
-  out.push_back("status programs=" + std::to_string(children_.size()) +
-                " sessions=" + std::to_string(sessions_.size()));
-  return out;
+  log::Record r(log::kNotice, "status");
+  log_.write(r.add("programs", children_.size()).add("sessions", sessions_.size()));
 }
 
 void Supervisor::begin_shutdown(bool stop_children) {
@@ -211,6 +210,7 @@ void Supervisor::end_shutdown() {
   else if (stopping_children_)
     log_.log(log::kNotice, "all programs stopped");
   log_.log(log::kNotice, "stopped");
+  status_.stop();
   children_.stop();
   signals_.cancel();
   io_.stop();

@@ -23,6 +23,7 @@
 #include "core/reload_plan.hpp"
 #include "core/service.hpp"
 #include "core/socket_registry.hpp"
+#include "core/status_report.hpp"
 #include "core/stream_session.hpp"
 #include "log/log.hpp"
 #include "proc/spawn.hpp"
@@ -64,8 +65,9 @@ class Supervisor {
   /// Loads the configuration again and applies it, all or nothing (SIGHUP).
   /// Returns false, with the reasons logged, when nothing changed.
   bool reload();
-  /// One line per service: active, served, refused, failed (SIGUSR1).
-  std::vector<std::string> status() const;
+  /// Writes the status dump: a line per service (active, served, refused,
+  /// failed) and one of programs and sessions (SIGUSR1).
+  void write_status() const;
   /// The Prometheus text exposition of every counter (the metrics endpoint).
   std::string metrics_text() const;
 
@@ -117,6 +119,7 @@ class Supervisor {
   bool inetd_mode_ = false;
   bool stopping_children_ = false;
   bool killed_children_ = false;
+  StatusReport status_;  ///< Last member: its timers' handlers use the others.
 };
 
 }  // namespace superd::core
