@@ -53,6 +53,7 @@ struct ServiceConfig {
   Argv exec;
   std::string builtin;
   std::optional<bool> wait;  ///< Unset: no for stream endpoints, yes for datagram.
+  bool listen_fds = false;   ///< A wait-mode program gets its socket as fd 3 (sd_listen_fds).
   // Child set-up.
   std::string user, group, chroot;
   FileMode umask;

@@ -103,6 +103,8 @@ const KeySpec kKeys[] = {
    to<&S::builtin>()},
   {"wait",           Service, One,  "", "yes: the program gets the listening socket and superd waits for it; default: no for stream, yes for datagram.",
    to<&S::wait>()},
+  {"listen_fds",     Service, One,  "no", "yes: a wait-mode program gets its socket as systemd passes it (fd 3, LISTEN_FDS, LISTEN_PID, LISTEN_FDNAMES), stdin and stdout on /dev/null.",
+   to<&S::listen_fds>()},
   {"umask",          Service, One,  "", "File creation mask of the program (octal).", to<&S::umask>()},
   {"nice",           Service, One,  "", "Scheduling priority of the program, -20..19.", to<&S::nice>(),
    nullptr, -20, 19},
