@@ -30,6 +30,7 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
       ctx_{io_, log, children_, sessions_, spawner_},
       registry_(io_, system_v6only_default()),
       watch_(io_, log, [this] { queue_reload(); }),
+      control_(io_, log, [this](const ControlRequest& r, ControlReply reply) { on_control(r, std::move(reply)); }),
       signals_(io_),
       shutdown_timer_(io_),
       shutdown_poll_(io_) {
@@ -57,6 +58,7 @@ Supervisor::~Supervisor() {
 }
 
 bool Supervisor::start(std::shared_ptr<const conf::Config> config, std::string& error) {
+  started_at_ = now_seconds();
   registry_.adopt_inherited(log_);
   if (!apply(std::move(config), error, true)) {
     registry_.close_unclaimed(log_);
@@ -140,15 +142,8 @@ void Supervisor::queue_reload() {
 }
 
 std::vector<std::string> Supervisor::status() const {
-  std::vector<std::string> out;
-  for (const auto& s : services_) {
-    const ServiceStats& st = s->stats();
-    out.push_back("status service=" + s->config().name + " active=" + std::to_string(st.active) +
-                  " served=" + std::to_string(st.served) + " refused=" +
-                  std::to_string(st.refused) + " failed=" + std::to_string(st.failed));
-  }
-  out.push_back("status programs=" + std::to_string(children_.size()) +
-                " sessions=" + std::to_string(sessions_.size()));
+  std::vector<std::string> out = status_lines(status_view());
+  for (std::string& line : out) line.insert(0, "status ");
   return out;
 }
 
@@ -167,6 +162,8 @@ void Supervisor::begin_shutdown(bool stop_children) {
                              " connection(s)");
   for (auto& s : services_) s->release();
   registry_.close_all();
+  end_drains("", false, "superd is stopping");
+  control_.close();
   sessions_.finish_all();
   shutdown_deadline_ = now_seconds() + config_->global.shutdown_timeout.value;
   check_shutdown_done();

@@ -19,6 +19,8 @@
 #include "core/child_set.hpp"
 #include "core/conf_watch.hpp"
 #include "core/context.hpp"
+#include "core/control.hpp"
+#include "core/control_render.hpp"
 #include "core/reload_plan.hpp"
 #include "core/service.hpp"
 #include "core/socket_registry.hpp"
@@ -60,14 +62,25 @@ class Supervisor {
   /// built-ins answer until `timeout` seconds pass without a datagram.
   int serve_inetd(std::shared_ptr<const conf::Config> config, const std::string& name, int fd,
                   std::string& error);
-  /// Loads the configuration again and applies it, all or nothing (SIGHUP).
-  /// Returns false, with the reasons logged, when nothing changed.
-  bool reload();
-  /// One line per service: active, served, refused, failed (SIGUSR1).
+  /// What a reload did: the plan it applied, or why it changed nothing.
+  struct ReloadResult {
+    bool ok = false;
+    std::string conf_path;  ///< The conf file read.
+    ReloadPlan plan;        ///< What changed, when `ok`.
+    std::vector<Diagnostic> diags;  ///< Every problem found, and notes.
+    std::string error;      ///< Why it failed, as logged ("reload failed: ...").
+  };
+  /// Loads the configuration again and applies it, all or nothing (SIGHUP,
+  /// `superd ctl reload`). The reasons of a failure are logged and returned.
+  ReloadResult reload();
+  /// The status dump (SIGUSR1), the lines of `superd ctl status` each after
+  /// "status ": superd itself, one line per service, the totals.
   std::vector<std::string> status() const;
 
  private:
-  bool apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial);
+  /// Applies `next`; on success `done_plan` (when given) gets the plan applied.
+  bool apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial,
+             ReloadPlan* done_plan = nullptr);
   void retire(const std::shared_ptr<Service>& removed);
   /// Hands `s` the registry's sockets of its endpoints and starts it.
   void start_service(Service& s);
@@ -85,6 +98,21 @@ class Supervisor {
   void forward(int sig);
   void on_signal(int sig);
   void begin_shutdown(bool stop_children);
+  // `superd ctl` (supervisor_control.cpp).
+  struct DrainWait;
+  void on_control(const ControlRequest& r, ControlReply reply);
+  StatusView status_view() const;
+  std::vector<ConnectionView> connection_views(const std::string& service) const;
+  std::vector<SourceView> source_views(const std::string& service) const;
+  void control_check(const ControlRequest& r, const ControlReply& reply);
+  /// pause, resume, drain.
+  void control_hold(const ControlRequest& r, const ControlReply& reply);
+  void control_signal(const ControlRequest& r, const ControlReply& reply);
+  /// The enabled service `r` names; null, after answering why, when there is none.
+  std::shared_ptr<Service> control_service(const ControlRequest& r, const ControlReply& reply) const;
+  /// Answers the drains of `service` waiting; `ok` false with `why` when cut short.
+  void end_drains(const std::string& service, bool ok, const std::string& why);
+  void record_reload(const ReloadResult& r);
   void check_shutdown_done();
   void end_shutdown();
 
@@ -102,6 +130,13 @@ class Supervisor {
   std::vector<std::shared_ptr<Service>> services_;  ///< Enabled services, in configuration order.
   std::map<std::string, std::shared_ptr<ServiceCounters>> counters_;  ///< By service name.
   ConfWatch watch_;  ///< The inetd_conf files of the running configuration.
+  ControlServer control_;  ///< The control socket, when control_socket names one.
+  std::vector<std::shared_ptr<DrainWait>> drains_;  ///< `superd ctl drain` clients waiting.
+  double started_at_ = 0;  ///< now_seconds() at start().
+  std::uint64_t reloads_ = 0, reloads_failed_ = 0;
+  LastReload last_reload_ = LastReload::None;
+  double last_reload_at_ = 0;
+  std::string last_reload_error_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_timer_, shutdown_poll_;
   double shutdown_deadline_ = 0;
