@@ -10,7 +10,7 @@ set -eu
 cd "$(dirname "$0")"
 BUILD=${BUILD_DIR:-build}
 ASAN_BUILD=$BUILD-asan
-BUILD_PKGS="g++ cmake make pkg-config libboost-dev libboost-program-options-dev libboost-test-dev libinih-dev libcap-dev netbase"
+BUILD_PKGS="g++ cmake make pkg-config libboost-dev libboost-program-options-dev libboost-test-dev libinih-dev libcap-dev nlohmann-json3-dev netbase"
 # Real programs the integration tests drive: clients, in.tftpd, sshd -i, git daemon,
 # systemd-socket-activate; and what the package test (tests/package) needs to
 # build, lint, install and exercise the Debian package.
