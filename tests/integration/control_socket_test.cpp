@@ -135,6 +135,12 @@ BOOST_AUTO_TEST_CASE(stale_socket_file_replaced_live_one_refused) {
 BOOST_AUTO_TEST_CASE(a_reload_moves_the_socket_all_or_nothing) {
   Running r(kControlLine + kEcho);
   std::string moved = r.dir.path() + "/ctl2";
+  // A new mode is applied to the file in place.
+  r.rewrite(kControlLine + "control_socket_mode = 0660\n" + kEcho);
+  BOOST_REQUIRE(r.superd->reload());
+  struct stat st;
+  BOOST_REQUIRE(::stat(control_path(r).c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0660u);
   // Into a directory that does not exist: the reload fails, the old socket stays.
   r.rewrite("control_socket = @DIR@/missing/ctl\n" + kEcho);
   RunResult bad = ctl(r, {"--control_socket=" + control_path(r), "reload"});

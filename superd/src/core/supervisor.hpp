@@ -107,6 +107,8 @@ class Supervisor {
   void control_check(const ControlRequest& r, const ControlReply& reply);
   /// pause, resume, drain.
   void control_hold(const ControlRequest& r, const ControlReply& reply);
+  void control_drain(const ControlRequest& r, const ControlReply& reply, ServiceCounters& c);
+  void drain_timed_out(const std::shared_ptr<DrainWait>& w);
   void control_signal(const ControlRequest& r, const ControlReply& reply);
   /// The enabled service `r` names; null, after answering why, when there is none.
   std::shared_ptr<Service> control_service(const ControlRequest& r, const ControlReply& reply) const;

@@ -133,8 +133,9 @@ StatusView Supervisor::status_view() const {
     }
     v.services.push_back(std::move(sv));
   }
+  // A removed service is kept while its connections finish.
   for (const auto& [name, c] : counters_)
-    if (!enabled.count(name))
+    if (!enabled.count(name) && c->stats.active > 0)
       v.services.push_back(ServiceView{name, ServiceState::Removed, "", {}, c->stats, children[name], sessions[name]});
   return v;
 }
@@ -213,37 +214,44 @@ void Supervisor::control_hold(const ControlRequest& r, const ControlReply& reply
     end_drains(name, false, "paused before the last connection ended");
     o.message = "service " + name + ": paused; new connections wait until resume";
   } else {
-    c.hold = Hold::Draining;  // drained already: settle_drain() says so at once
-    c.drained = [this, name] { end_drains(name, true, ""); };
-    auto wait = std::make_shared<DrainWait>(DrainWait{name, reply, r.json, now_seconds(), nullptr});
-    drains_.erase(std::remove_if(drains_.begin(), drains_.end(),
-                                 [](const auto& d) { return !d->reply.open(); }),
-                  drains_.end());
-    drains_.push_back(wait);
-    log_.log(log::kNotice, "control: service " + name + ": draining (" + reply.who() + ")");
-    if (r.timeout > 0) {
-      wait->timer = std::make_unique<boost::asio::steady_timer>(io_);
-      wait->timer->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(r.timeout)));
-      wait->timer->async_wait([this, weak = std::weak_ptr<DrainWait>(wait)](const boost::system::error_code& ec) {
-        auto w = weak.lock();
-        if (ec || !w) return;
-        int active = counters_.count(w->service) ? counters_.at(w->service)->stats.active : 0;
-        Outcome o = outcome(ControlCommand::Drain, false,
-                            "service " + w->service + ": drain timed out with " + std::to_string(active) +
-                                " connection(s) still active; it stays draining until resume",
-                            w->service);
-        o.state = "draining";
-        o.active = active;
-        w->reply.send(false, render_outcome(o, w->json));
-        drains_.erase(std::remove(drains_.begin(), drains_.end(), w), drains_.end());
-      });
-    }
-    return c.settle_drain();  // nothing active: answered at once
+    return control_drain(r, reply, c);
   }
   log_.log(log::kNotice, "control: " + o.message + " (" + reply.who() + ")");
   o.state = state_name(state_of(c.hold));
   reply.send(true, render_outcome(o, r.json));
+}
+
+void Supervisor::control_drain(const ControlRequest& r, const ControlReply& reply, ServiceCounters& c) {
+  const std::string& name = r.service;
+  c.hold = Hold::Draining;  // drained already: settle_drain() says so at once
+  c.drained = [this, name] { end_drains(name, true, ""); };
+  auto wait = std::make_shared<DrainWait>(DrainWait{name, reply, r.json, now_seconds(), nullptr});
+  // Clients that left before their drain ended are forgotten here.
+  drains_.erase(std::remove_if(drains_.begin(), drains_.end(), [](const auto& d) { return !d->reply.open(); }),
+                drains_.end());
+  drains_.push_back(wait);
+  log_.log(log::kNotice, "control: service " + name + ": draining (" + reply.who() + ")");
+  if (r.timeout > 0) {
+    wait->timer = std::make_unique<boost::asio::steady_timer>(io_);
+    wait->timer->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+        std::chrono::duration<double>(r.timeout)));
+    wait->timer->async_wait([this, weak = std::weak_ptr<DrainWait>(wait)](const boost::system::error_code& ec) {
+      if (auto w = weak.lock(); w && !ec) drain_timed_out(w);
+    });
+  }
+  c.settle_drain();  // nothing active: answered at once
+}
+
+void Supervisor::drain_timed_out(const std::shared_ptr<DrainWait>& w) {
+  int active = counters_.count(w->service) ? counters_.at(w->service)->stats.active : 0;
+  Outcome o = outcome(ControlCommand::Drain, false,
+                      "service " + w->service + ": drain timed out with " + std::to_string(active) +
+                          " connection(s) still active; it stays draining until resume",
+                      w->service);
+  o.state = "draining";
+  o.active = active;
+  w->reply.send(false, render_outcome(o, w->json));
+  drains_.erase(std::remove(drains_.begin(), drains_.end(), w), drains_.end());
 }
 
 void Supervisor::end_drains(const std::string& service, bool ok, const std::string& why) {
