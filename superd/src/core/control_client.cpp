@@ -40,7 +40,7 @@ int refused(const std::string& path) {
               kExitRefused);
 }
 
-// Reads until EOF. -1 when no byte came before EOF or a reset (refused), -2
+// Reads until EOF (or a reset). -1 when no byte came before it (refused), -2
 // on a timeout, -3 on another error (in errno), else 0.
 int read_answer(int fd, double deadline, std::string& out) {
   char buf[65536];
@@ -58,7 +58,8 @@ int read_answer(int fd, double deadline, std::string& out) {
     if (n == 0) continue;  // the deadline is checked above
     ssize_t got = ::read(fd, buf, sizeof buf);
     if (got < 0 && errno == EINTR) continue;
-    if (got < 0 && errno == ECONNRESET && out.empty()) return -1;
+    // A reset ends the answer as EOF does (superd closed with input unread).
+    if (got < 0 && errno == ECONNRESET) return out.empty() ? -1 : 0;
     if (got < 0) return -3;
     if (got == 0) return out.empty() ? -1 : 0;
     out.append(buf, static_cast<std::size_t>(got));
