@@ -24,6 +24,7 @@
 #include "conf/xinetd_import.hpp"
 #include "core/control_client.hpp"
 #include "core/supervisor.hpp"
+#include "log/escape.hpp"
 #include "log/log.hpp"
 #include "proc/identity.hpp"
 #include "proc/privileges.hpp"
@@ -38,8 +39,16 @@ extern const char* const kEmbeddedConf;
 
 namespace {
 
+// Before the log is open, problems go to stderr, escaped as the log escapes
+// them: a conf file's bytes cannot drive the terminal either.
+void print_error(std::string_view message) {
+  std::string line = "superd: ";
+  log::escape(message, line);
+  std::cerr << line << "\n";
+}
+
 void print_diags(const std::vector<Diagnostic>& diags) {
-  for (const Diagnostic& d : diags) std::cerr << "superd: " << d.str() << "\n";
+  for (const Diagnostic& d : diags) print_error(d.str());
 }
 
 // Descriptors 0-2 must exist, or a socket could become a child's stdin by accident.
@@ -117,8 +126,10 @@ bool setup_log(log::Logger& logger, const conf::Config& config, const std::strin
   const conf::GlobalConfig& g = config.global;
   std::string target = g.log_file.empty() ? (g.background ? "syslog" : "stderr") : g.log_file;
   if (no_stderr && target == "stderr") target = "syslog";
-  if (target != "stderr" && target != "syslog") target = absolute(target, dir);
-  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error)) {
+  if (target != "stderr" && target != "syslog" && target != "journal") target = absolute(target, dir);
+  logger.set_format(g.log_format);
+  if (!logger.open(target, g.syslog_ident, g.syslog_facility.value, error,
+                   no_stderr ? "syslog" : "stderr")) {
     // Reopening the file already in use (logrotate) can fail once superd
     // dropped its privileges: keep writing to the open one rather than
     // refuse the whole reload. A new log file that cannot be opened fails it.
@@ -275,7 +286,7 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
   for (conf::Setting& s : input.args)
     if (s.section.empty() && (s.key == "conf_file" || s.key == "inetd_conf")) s.text = absolute(s.text, dir);
   if (!setup_log(logger, config, dir, error)) {
-    std::cerr << "superd: " << error << "\n";
+    print_error(error);
     return kExitSystem;
   }
   for (const Diagnostic& d : notes) log::log_diagnostic(logger, d);
@@ -299,7 +310,8 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
     return kExitSystem;
   }
   sys::Detach detach;
-  if (g.background && !detach.detach(g.log_file == "stderr", error)) {
+  // stderr stays open when it is the log (log_file = stderr, or journal fell back to it).
+  if (g.background && !detach.detach(logger.target() == "stderr", error)) {
     logger.log(log::kErr, error);
     return kExitSystem;
   }
@@ -333,7 +345,7 @@ int Server::Impl::serve_inetd(std::shared_ptr<const conf::Config> loaded, const 
   bool stderr_is_peer = ::fstat(0, &in) == 0 && ::fstat(2, &err) == 0 && S_ISSOCK(in.st_mode) &&
                         in.st_dev == err.st_dev && in.st_ino == err.st_ino;
   if (!setup_log(logger, *loaded, start_dir(), error, stderr_is_peer)) {
-    std::cerr << "superd: " << error << "\n";
+    print_error(error);
     return kExitSystem;
   }
   for (const Diagnostic& d : notes) log::log_diagnostic(logger, d);

@@ -128,7 +128,7 @@ BOOST_AUTO_TEST_CASE(sources_with_refusals) {
   BOOST_TEST(j["sources"][0]["refused"] == 1);
   BOOST_TEST(j["sources"][0]["active"] == 1);
   std::string echo = line_starting(ctl(r, {"status"}).out, "service=echo ");
-  BOOST_TEST(contains(echo, "refused=1 failed=0 state=serving accepted=2 refused_max_per_source=1 "), echo);
+  BOOST_TEST(contains(echo, "refused=1 failed=0 state=serving accepted=2 refused_by=max_per_source:1 "), echo);
   ::close(a);
   ::close(b);
 }

@@ -272,6 +272,20 @@ bool Superd::ready(double timeout) {
   return false;
 }
 
+bool Superd::wait_notification(const std::string& needle, std::size_t from, double timeout) {
+  double deadline = now() + timeout;
+  for (;;) {
+    for (std::size_t i = from; i < notes_.size(); ++i)
+      if (notes_[i].find(needle) != std::string::npos) return true;
+    if (now() >= deadline) return false;
+    pollfd p{notify_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 20) <= 0) continue;
+    char buf[1024];
+    ssize_t n = ::recv(notify_fd_, buf, sizeof buf - 1, 0);
+    if (n > 0) notes_.emplace_back(buf, static_cast<std::size_t>(n));
+  }
+}
+
 bool Superd::reload(double timeout) {
   if (status_ >= 0) return false;
   ::kill(pid_, SIGHUP);

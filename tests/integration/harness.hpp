@@ -72,6 +72,9 @@ class Superd {
   bool reload(double timeout = 15);
   /// Every sd_notify message received so far, in order.
   const std::vector<std::string>& notifications() const { return notes_; }
+  /// Receives sd_notify messages until one at index `from` or later contains
+  /// `needle` (true), or `timeout` passes (false).
+  bool wait_notification(const std::string& needle, std::size_t from = 0, double timeout = 10);
   /// Sends `sig` and waits for the exit; returns the exit code (128+sig if killed).
   int stop(int sig = 15, double timeout = 20);
   /// Waits for the process to exit by itself; returns its exit code, -1 on timeout.

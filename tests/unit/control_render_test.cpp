@@ -70,15 +70,30 @@ BOOST_AUTO_TEST_CASE(status_lines_begin_as_the_old_dump) {
              "last_reload=failed last_reload_age=42s "
              "last_reload_error=\"reload failed: the configuration is invalid\"");
   BOOST_TEST(lines[1] ==
-             "service=echo active=2 served=10 refused=3 failed=0 state=serving accepted=12 refused_access=1 "
-             "refused_max_per_source=2 started=0 children=0 sessions=2 bytes_in=100 bytes_out=90 "
+             "service=echo active=2 served=10 refused=3 failed=0 state=serving accepted=12 "
+             "refused_by=access:1,max_per_source:2 started=0 children=0 sessions=2 bytes_in=100 bytes_out=90 "
              "endpoints=127.0.0.1:7/tcp,127.0.0.1:7/udp");
   BOOST_TEST(lines[2] ==
-             "service=ssh active=1 served=4 refused=0 failed=1 state=paused_by_limit limit=max_instances "
+             "service=ssh active=1 served=4 refused=0 failed=1 state=paused_by_max_instances "
              "accepted=4 started=4 children=1 sessions=0 endpoints=\"/run/my socket|unix\"");
   BOOST_TEST(lines[3] ==
              "programs=1 sessions=2 services=2 active=3 accepted=16 served=14 refused=3 failed=1 started=4");
   BOOST_TEST(render_status(sample(), false) == lines[0] + "\n" + lines[1] + "\n" + lines[2] + "\n" + lines[3] + "\n");
+}
+
+BOOST_AUTO_TEST_CASE(every_line_fits_one_log_record) {
+  // The busiest service line: paused by a limit, refusals, bytes, endpoints.
+  StatusView v = sample();
+  v.services[1].stats.refuse(Refusal::MaxConnections);
+  v.services[1].stats.bytes_in = 1;
+  v.last_reload_error = "x";
+  std::vector<StatusLine> lines = status_fields(v);
+  for (const StatusLine& l : lines) BOOST_TEST(l.fields.size() <= 14u);
+  BOOST_TEST(lines[0].label == "superd");
+  BOOST_TEST(lines[2].fields[4].key == "failed");
+  BOOST_TEST(lines[2].fields[4].numeric);
+  BOOST_TEST(lines[2].fields[4].number == 1u);
+  BOOST_TEST(lines[2].fields.size() == 14u);
 }
 
 BOOST_AUTO_TEST_CASE(status_json_field_by_field) {
@@ -104,7 +119,7 @@ BOOST_AUTO_TEST_CASE(status_json_field_by_field) {
   BOOST_TEST(echo["refused_by"]["max_connections"] == 0);
   BOOST_TEST(echo["bytes_out"] == 90);
   const Json& ssh = j["services"][1];
-  BOOST_TEST(ssh["state"] == "paused_by_limit");
+  BOOST_TEST(ssh["state"] == "paused_by_max_instances");
   BOOST_TEST(ssh["limit"] == "max_instances");
   BOOST_TEST(ssh["exits"]["exit:0"] == 1);
   BOOST_TEST(ssh["exits"]["signal:SIGKILL"] == 1);

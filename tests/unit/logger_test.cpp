@@ -1,15 +1,24 @@
 // SPDX-License-Identifier: MIT
 // log/log: the stderr sink, plain on a terminal or file, with a "<N>" syslog
-// priority before each line when stderr is the journal (JOURNAL_STREAM).
+// priority before each line when stderr is the journal (JOURNAL_STREAM);
+// escaping on every sink; log formats in a file; the journal sink against a
+// socket the test binds: exact datagrams, the fall-back to stderr when the
+// socket is missing, and the count of entries a full queue refused.
 #include "log/log.hpp"
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -17,6 +26,7 @@
 
 using superd::log::is_journal_stream;
 using superd::log::Logger;
+using superd::log::Record;
 using superd::test::TempDir;
 
 namespace {
@@ -69,9 +79,155 @@ void log_two_lines() {
   logger.log(superd::log::kInfo, "end service=echo status=exit:0");
 }
 
+// A datagram socket bound at `path`, as journald's is; closed at destruction.
+struct JournalServer {
+  int fd = -1;
+  explicit JournalServer(const std::string& path) {
+    fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    BOOST_TEST_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~JournalServer() { ::close(fd); }
+  JournalServer(const JournalServer&) = delete;
+  JournalServer& operator=(const JournalServer&) = delete;
+  /// The next datagram, or "" when none is queued.
+  std::string next() const {
+    char buf[8192];
+    ssize_t n = ::recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    return n < 0 ? "" : std::string(buf, static_cast<std::size_t>(n));
+  }
+};
+
+void write_end_line(Logger& logger) {
+  Record r(superd::log::kNotice, "end");
+  r.add("service", "echo").add("peer", "127.0.0.1:5555").add("pid", 812).add("status", "exit:0");
+  logger.write(r.add_seconds("duration", 0.12).add("endpoint", "127.0.0.1:7/tcp"));
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(logger)
+
+// What a program writes reaches the log through write(): whatever it holds,
+// the line stays one line and cannot pass for another.
+BOOST_AUTO_TEST_CASE(stderr_lines_are_escaped) {
+  TempDir dir;
+  std::string out = captured_stderr(dir, nullptr, [] {
+    Logger logger;
+    std::string error;
+    BOOST_TEST_REQUIRE(logger.open("stderr", "superd", 0, error));
+    logger.write(superd::log::kNotice, "prog[7]: a\x1b[31mRED\rsuperd[1]: notice: forged\nx");
+  });
+  BOOST_TEST(out == "superd: notice: prog[7]: a\\x1b[31mRED\\x0dsuperd[1]: notice: forged\\x0ax\n");
+}
+
+BOOST_AUTO_TEST_CASE(file_lines_in_each_format) {
+  TempDir dir;
+  std::string path = dir.path + "/superd.log";
+  {
+    Logger logger;
+    std::string error;
+    BOOST_TEST_REQUIRE(logger.open(path, "superd", 0, error));
+    write_end_line(logger);
+    logger.set_format(superd::log::Format::Logfmt);
+    write_end_line(logger);
+    logger.set_format(superd::log::Format::Json);
+    write_end_line(logger);
+    logger.write(superd::log::kErr, "a \"quoted\" \xff message");
+  }
+  std::istringstream lines(read_all(path));
+  std::string line;
+  std::getline(lines, line);
+  std::string pid = std::to_string(::getpid());
+  const std::string end = "service=echo peer=127.0.0.1:5555 pid=812 status=exit:0 duration=0.120s "
+                          "endpoint=127.0.0.1:7/tcp";
+  BOOST_TEST(std::regex_match(line, std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d[-+]\\d{4} superd\\[" +
+                                               pid + "\\]: notice: end " + end)),
+             line);
+  std::getline(lines, line);
+  const std::string time = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[-+]\\d\\d:\\d\\d)";
+  BOOST_TEST(std::regex_match(line, std::regex("time=" + time + " level=notice event=end " + end)), line);
+  std::getline(lines, line);
+  auto j = nlohmann::json::parse(line);
+  BOOST_TEST(std::regex_match(j["time"].get<std::string>(), std::regex(time)));
+  BOOST_TEST(j["level"] == "notice");
+  BOOST_TEST(j["event"] == "end");
+  BOOST_TEST(j["pid"] == 812);
+  BOOST_TEST(j["duration"] == 0.12);
+  std::getline(lines, line);
+  j = nlohmann::json::parse(line);
+  BOOST_TEST(j["msg"] == "a \"quoted\" \\xff message");
+  BOOST_TEST(j["level"] == "err");
+}
+
+BOOST_AUTO_TEST_CASE(journal_gets_one_datagram_per_record) {
+  TempDir dir;
+  JournalServer journal(dir.path + "/journal.sock");
+  Logger logger;
+  logger.set_journal_socket(dir.path + "/journal.sock");
+  std::string error;
+  BOOST_TEST_REQUIRE(logger.open("journal", "superd-test", LOG_DAEMON, error));
+  BOOST_TEST(logger.target() == "journal");
+  write_end_line(logger);
+  BOOST_TEST(journal.next() ==
+             "MESSAGE=end service=echo peer=127.0.0.1:5555 pid=812 status=exit:0 duration=0.120s "
+             "endpoint=127.0.0.1:7/tcp\n"
+             "PRIORITY=5\nSYSLOG_FACILITY=3\nSYSLOG_IDENTIFIER=superd-test\nEVENT=end\n"
+             "SERVICE=echo\nPEER=127.0.0.1:5555\nPID=812\nSTATUS=exit:0\nDURATION=0.120s\n"
+             "ENDPOINT=127.0.0.1:7/tcp\n");
+  logger.write(superd::log::kWarning, "two\nlines");
+  BOOST_TEST(journal.next() ==
+             "MESSAGE=two\\x0alines\nPRIORITY=4\nSYSLOG_FACILITY=3\nSYSLOG_IDENTIFIER=superd-test\n");
+  // In a structured format MESSAGE is that format's line.
+  logger.set_format(superd::log::Format::Json);
+  logger.write(superd::log::kInfo, "hello");
+  std::string entry = journal.next();
+  BOOST_TEST(entry.rfind("MESSAGE={\"time\":\"", 0) == 0u, entry);
+  BOOST_TEST(entry.find("\"level\":\"info\",\"msg\":\"hello\"}\nPRIORITY=6\n") != std::string::npos, entry);
+  BOOST_TEST(journal.next() == "");
+}
+
+BOOST_AUTO_TEST_CASE(journal_falls_back_to_stderr_when_its_socket_is_missing) {
+  TempDir dir;
+  std::string missing = dir.path + "/no-journal.sock";
+  std::string out = captured_stderr(dir, nullptr, [&] {
+    Logger logger;
+    logger.set_journal_socket(missing);
+    std::string error;
+    BOOST_TEST(logger.open("journal", "superd", LOG_DAEMON, error));
+    BOOST_TEST(error.empty());
+    BOOST_TEST(logger.target() == "stderr");
+    logger.write(superd::log::kNotice, "still logged");
+  });
+  BOOST_TEST(out == "superd: warning: log_file = journal: connect " + missing +
+                        ": No such file or directory; logging to stderr instead\n"
+                        "superd: notice: still logged\n");
+}
+
+BOOST_AUTO_TEST_CASE(journal_entries_a_full_queue_refused_are_counted) {
+  TempDir dir;
+  JournalServer journal(dir.path + "/journal.sock");
+  Logger logger;
+  logger.set_journal_socket(dir.path + "/journal.sock");
+  std::string error;
+  BOOST_TEST_REQUIRE(logger.open("journal", "superd", LOG_DAEMON, error));
+  constexpr int kSent = 2000;  // far more than net.unix.max_dgram_qlen lets queue
+  for (int i = 0; i < kSent; ++i) logger.write(superd::log::kNotice, "line " + std::to_string(i));
+  int received = 0;
+  while (!journal.next().empty()) ++received;
+  if (received == kSent) {
+    BOOST_TEST_MESSAGE("skipped: the socket queued all " << kSent << " entries; none was refused");
+    return;
+  }
+  logger.write(superd::log::kNotice, "after");
+  BOOST_TEST(journal.next().rfind("MESSAGE=after\n", 0) == 0u);
+  BOOST_TEST(journal.next().rfind("MESSAGE=" + std::to_string(kSent - received) +
+                                      " log line(s) lost: the journal's socket was full or gone\n"
+                                      "PRIORITY=4\n",
+                                  0) == 0u);
+}
 
 BOOST_AUTO_TEST_CASE(stderr_lines_carry_priority_when_stderr_is_the_journal) {
   TempDir dir;

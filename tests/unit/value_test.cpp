@@ -218,6 +218,16 @@ BOOST_AUTO_TEST_CASE(stderr_modes) {
              "'file' is not a stderr mode (expected log, socket or null)");
 }
 
+BOOST_AUTO_TEST_CASE(log_formats) {
+  BOOST_TEST((parsed<superd::log::Format>("text") == superd::log::Format::Text));
+  BOOST_TEST((parsed<superd::log::Format>("logfmt") == superd::log::Format::Logfmt));
+  BOOST_TEST((parsed<superd::log::Format>("json") == superd::log::Format::Json));
+  BOOST_TEST(error_of<superd::log::Format>("JSON") ==
+             "'JSON' is not a log format (expected text, logfmt or json)");
+  BOOST_TEST(error_of<superd::log::Format>("") ==
+             "'' is not a log format (expected text, logfmt or json)");
+}
+
 BOOST_AUTO_TEST_CASE(syslog_facilities) {
   BOOST_TEST(parsed<Facility>("daemon").value == LOG_DAEMON);
   BOOST_TEST(parsed<Facility>("auth").value == LOG_AUTH);

@@ -93,7 +93,8 @@ struct GlobalConfig {
   std::string conf_file;
   std::vector<std::string> include;
   std::vector<std::string> inetd_conf;  ///< inetd.conf files read, as absolute paths.
-  std::string log_file;  ///< Empty: stderr, or syslog when `background`.
+  std::string log_file;  ///< "stderr", "syslog", "journal" or a path; empty: stderr, or syslog when `background`.
+  log::Format log_format = log::Format::Text;
   std::string syslog_ident = "superd";
   Facility syslog_facility;
   std::string pid_file;
@@ -103,6 +104,9 @@ struct GlobalConfig {
   Seconds shutdown_timeout;
   bool stop_children = false;
   bool reverse_lookups = false;
+  std::string metrics;  ///< Where to serve Prometheus metrics: HOST:PORT or a Unix path; empty: off.
+  /// `metrics` parsed (a TCP or Unix stream endpoint); unset when off.
+  std::optional<net::Endpoint> metrics_endpoint;
   /// The control socket `superd ctl` talks to (an absolute path); empty: none.
   std::string control_socket;
   FileMode control_socket_mode;  ///< Permissions of the control socket file (0600 by default).

@@ -362,6 +362,30 @@ void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags) {
   }
 }
 
+// `metrics`: a TCP endpoint (HOST:PORT, a bare port on every address) or a
+// Unix stream socket path.
+void check_metrics(Config& c, std::vector<Diagnostic>& diags) {
+  c.global.metrics_endpoint.reset();
+  const std::string& text = c.global.metrics;
+  if (text.empty()) return;
+  net::Endpoint e;
+  std::string err;
+  bool bare_path = text.front() == '/' && text.find('|') == std::string::npos;
+  if (!net::parse_endpoint(bare_path ? text + "|unix" : text, "*", "tcp", e, err)) {
+    diags.push_back(diagnostic_at(global_origin(c, "metrics"), "", "metrics",
+                                  "metrics '" + text + "': " + err,
+                                  "use HOST:PORT (e.g. 127.0.0.1:9100) or an absolute socket path"));
+    return;
+  }
+  if (!e.stream()) {
+    diags.push_back(diagnostic_at(global_origin(c, "metrics"), "", "metrics",
+                                  "metrics '" + text + "' must be a TCP or Unix stream endpoint",
+                                  "use HOST:PORT (e.g. 127.0.0.1:9100) or an absolute socket path"));
+    return;
+  }
+  c.global.metrics_endpoint = e;
+}
+
 void settle_privileges(Config& c, const UserDb& users, const Privileges& running,
                        std::vector<Diagnostic>& diags) {
   c.self = running;

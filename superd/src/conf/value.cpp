@@ -285,6 +285,14 @@ bool parse_value(std::string_view text, StderrMode& out, std::string& error) {
   return false;
 }
 
+bool parse_value(std::string_view text, log::Format& out, std::string& error) {
+  if (text == "text") return out = log::Format::Text, true;
+  if (text == "logfmt") return out = log::Format::Logfmt, true;
+  if (text == "json") return out = log::Format::Json, true;
+  error = quoted(text) + " is not a log format (expected text, logfmt or json)";
+  return false;
+}
+
 bool parse_value(std::string_view text, Facility& out, std::string& error) {
   static const struct { const char* name; int value; } kFacilities[] = {
       {"auth", LOG_AUTH}, {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON}, {"daemon", LOG_DAEMON},

@@ -42,12 +42,16 @@ struct Context {
   SessionSet& sessions;
   proc::Spawner& spawner;
   std::vector<char> read_buffer = std::vector<char>(64 * 1024);  ///< Shared by all built-in reads.
+  /// DatagramPort's batch of receive slots, shared by all ports; made on
+  /// first use and left uninitialised, so only the pages datagrams touch cost memory.
+  std::unique_ptr<char[]> datagram_buffer;
   int total_active = 0;        ///< Connections served now, over all services.
   int null_fd = -1;            ///< /dev/null, for stderr = null.
   int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.
   bool stopping = false;
   int last_status = -1;        ///< Wait status of the last connection's program to exit.
   std::function<void()> capacity_freed;  ///< A connection ended: paused services may resume.
+  std::function<void()> counts_changed;  ///< Connections or programs came or went (STATUS=).
 };
 
 }  // namespace superd::core

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -31,22 +32,48 @@ std::string n(std::uint64_t v) { return std::to_string(v); }
 const char* const kRefusalNames[kRefusals] = {"access", "max_per_source", "max_instances",
                                               "max_connections"};
 
-std::string service_line(const ServiceView& s) {
-  const ServiceStats& st = s.stats;
-  // The first five words are the SIGUSR1 dump's since its first version.
-  std::string line = "service=" + word_value(s.name) + " active=" + std::to_string(st.active) +
-                     " served=" + n(st.served) + " refused=" + n(st.refused) + " failed=" + n(st.failed) +
-                     " state=" + state_name(s.state);
-  if (!s.limit.empty()) line += " limit=" + s.limit;
-  line += " accepted=" + n(st.accepted);
+// Builds a line field by field.
+struct LineBuilder {
+  StatusLine line;
+  LineBuilder& text(const char* key, std::string value) {
+    line.fields.push_back(StatusField{key, std::move(value), false, 0});
+    return *this;
+  }
+  LineBuilder& num(const char* key, std::uint64_t value) {
+    line.fields.push_back(StatusField{key, std::to_string(value), true, value});
+    return *this;
+  }
+};
+
+// "access:1,max_per_source:2": the reasons that refused someone.
+std::string refusal_text(const ServiceStats& st) {
+  std::string out;
   for (std::size_t i = 0; i < kRefusals; ++i)
-    if (st.refused_by[i]) line += std::string(" refused_") + kRefusalNames[i] + "=" + n(st.refused_by[i]);
-  line += " started=" + n(st.started) + " children=" + n(s.children) + " sessions=" + n(s.sessions);
-  if (st.bytes_in || st.bytes_out) line += " bytes_in=" + n(st.bytes_in) + " bytes_out=" + n(st.bytes_out);
+    if (st.refused_by[i]) out += (out.empty() ? "" : ",") + std::string(kRefusalNames[i]) + ":" + n(st.refused_by[i]);
+  return out;
+}
+
+StatusLine service_fields(const ServiceView& s) {
+  const ServiceStats& st = s.stats;
+  LineBuilder b;
+  // The first five fields are the SIGUSR1 dump's since its first version.
+  b.text("service", s.name).num("active", static_cast<std::uint64_t>(std::max(st.active, 0)));
+  b.num("served", st.served).num("refused", st.refused).num("failed", st.failed);
+  b.text("state", state_text(s.state, s.limit)).num("accepted", st.accepted);
+  if (st.refused) b.text("refused_by", refusal_text(st));
+  b.num("started", st.started).num("children", s.children).num("sessions", s.sessions);
+  if (st.bytes_in || st.bytes_out) b.num("bytes_in", st.bytes_in).num("bytes_out", st.bytes_out);
   std::string eps;
   for (const std::string& e : s.endpoints) eps += (eps.empty() ? "" : ",") + e;
-  if (!eps.empty()) line += " endpoints=" + word_value(eps);
-  return line;
+  if (!eps.empty()) b.text("endpoints", eps);
+  return std::move(b.line);
+}
+
+std::string line_text(const StatusLine& l) {
+  std::string out = l.label;
+  for (const StatusField& f : l.fields)
+    out += (out.empty() ? "" : " ") + f.key + "=" + (f.numeric ? f.text : word_value(f.text));
+  return out;
 }
 
 struct Totals {
@@ -87,7 +114,7 @@ Json service_json(const ServiceView& s) {
   Json exits = Json::object();
   for (const ExitCounts::Entry& e : st.exits.entries()) exits[exit_name(e)] = e.count;
   return Json{{"name", s.name},
-              {"state", state_name(s.state)},
+              {"state", state_text(s.state, s.limit)},
               {"limit", s.limit.empty() ? Json() : Json(s.limit)},
               {"endpoints", s.endpoints},
               {"active", st.active},
@@ -124,6 +151,11 @@ const char* state_name(ServiceState s) {
     case ServiceState::Removed: return "removed";
   }
   return "serving";
+}
+
+std::string state_text(ServiceState s, const std::string& limit) {
+  if (s == ServiceState::Limited && !limit.empty()) return "paused_by_" + limit;
+  return state_name(s);
 }
 
 std::string word_value(const std::string& v) {
@@ -175,22 +207,31 @@ std::string source_of_peer(const std::string& peer) {
   return colon == std::string::npos ? peer : peer.substr(0, colon);
 }
 
-std::vector<std::string> status_lines(const StatusView& v) {
-  std::vector<std::string> lines;
-  std::string self = "superd pid=" + std::to_string(v.pid) + " version=" + word_value(v.version) +
-                     " uptime=" + duration_text(v.uptime) + " conf=" + word_value(v.conf_file) +
-                     " reloads=" + n(v.reloads) + " reloads_failed=" + n(v.reloads_failed) +
-                     " last_reload=" + reload_name(v.last_reload);
-  if (v.last_reload != LastReload::None) self += " last_reload_age=" + duration_text(v.last_reload_age);
-  if (v.last_reload == LastReload::Failed) self += " last_reload_error=" + word_value(v.last_reload_error);
-  lines.push_back(std::move(self));
-  for (const ServiceView& s : v.services) lines.push_back(service_line(s));
+std::vector<StatusLine> status_fields(const StatusView& v) {
+  std::vector<StatusLine> lines;
+  LineBuilder self;
+  self.line.label = "superd";
+  self.num("pid", static_cast<std::uint64_t>(v.pid)).text("version", v.version);
+  self.text("uptime", duration_text(v.uptime)).text("conf", v.conf_file);
+  self.num("reloads", v.reloads).num("reloads_failed", v.reloads_failed);
+  self.text("last_reload", reload_name(v.last_reload));
+  if (v.last_reload != LastReload::None) self.text("last_reload_age", duration_text(v.last_reload_age));
+  if (v.last_reload == LastReload::Failed) self.text("last_reload_error", v.last_reload_error);
+  lines.push_back(std::move(self.line));
+  for (const ServiceView& s : v.services) lines.push_back(service_fields(s));
   Totals t = totals_of(v);
-  lines.push_back("programs=" + n(v.programs) + " sessions=" + n(v.sessions) + " services=" +
-                  n(v.services.size()) + " active=" + std::to_string(v.active) + " accepted=" +
-                  n(t.accepted) + " served=" + n(t.served) + " refused=" + n(t.refused) +
-                  " failed=" + n(t.failed) + " started=" + n(t.started));
+  LineBuilder totals;
+  totals.num("programs", v.programs).num("sessions", v.sessions).num("services", v.services.size());
+  totals.num("active", static_cast<std::uint64_t>(std::max(v.active, 0))).num("accepted", t.accepted);
+  totals.num("served", t.served).num("refused", t.refused).num("failed", t.failed).num("started", t.started);
+  lines.push_back(std::move(totals.line));
   return lines;
+}
+
+std::vector<std::string> status_lines(const StatusView& v) {
+  std::vector<std::string> out;
+  for (const StatusLine& l : status_fields(v)) out.push_back(line_text(l));
+  return out;
 }
 
 std::string render_status(const StatusView& v, bool json) {

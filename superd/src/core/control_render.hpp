@@ -29,6 +29,9 @@ enum class ServiceState {
 };
 /// "serving", "paused", "draining", "drained", "paused_by_limit", "removed".
 const char* state_name(ServiceState s);
+/// The state as status shows it: state_name(), but "paused_by_max_rate"
+/// (and so on) for a service paused by that limit.
+std::string state_text(ServiceState s, const std::string& limit);
 
 /// One service, as `status` shows it.
 struct ServiceView {
@@ -88,9 +91,24 @@ struct Outcome {
   int active = -1;      ///< drain: connections still active; -1 when it does not apply.
 };
 
-/// The status lines, without the "status " the SIGUSR1 dump puts before each:
-/// superd's own line, one per service ("service=NAME active=N served=N
-/// refused=N failed=N state=..."), then the totals ("programs=N sessions=N ...").
+/// One KEY=VALUE of a status line.
+struct StatusField {
+  std::string key;
+  std::string text;      ///< The value as written.
+  bool numeric = false;  ///< The value is `number` (bare in JSON logs).
+  std::uint64_t number = 0;
+};
+/// One status line: an optional first word, then fields. At most
+/// 14 fields, so that the SIGUSR1 dump logs each line as one record.
+struct StatusLine {
+  std::string label;  ///< "superd" for superd's own line; else empty.
+  std::vector<StatusField> fields;
+};
+/// The status as lines of fields: superd's own ("superd pid=N ..."), one per
+/// service ("service=NAME active=N served=N refused=N failed=N state=..."),
+/// then the totals ("programs=N sessions=N ...").
+std::vector<StatusLine> status_fields(const StatusView& v);
+/// status_fields() as text, one string per line, values in word_value() form.
 std::vector<std::string> status_lines(const StatusView& v);
 /// `status`: the lines above, or JSON.
 std::string render_status(const StatusView& v, bool json);

@@ -7,6 +7,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,10 +25,14 @@ struct DatagramStats {
 /// Serves one bound datagram socket with a built-in. Loop thread only.
 class DatagramPort {
  public:
+  /// Datagrams read (and answered) per system call at most.
+  static constexpr std::size_t kBatch = 16;
   /// Decides whether a datagram from this source is answered (access rules).
   using Admit = std::function<bool(const sockaddr_storage& from, socklen_t len)>;
-  /// Serves `fd`, which stays owned by its ListenSocket; `admit` may be empty (everyone).
-  DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service, Admit admit);
+  /// Serves `fd`, which stays owned by its ListenSocket (`endpoint` is its
+  /// address, for the log); `admit` may be empty (everyone).
+  DatagramPort(Context& ctx, int fd, const Builtin& builtin, std::string service,
+               std::string endpoint, Admit admit);
   /// Answers the datagrams waiting now (a bounded number of them).
   void drain();
   const DatagramStats& stats() const { return stats_; }
@@ -37,8 +42,9 @@ class DatagramPort {
   int fd_;
   const Builtin& builtin_;
   std::string service_;
+  std::string endpoint_;
   Admit admit_;
-  std::string reply_;
+  std::array<std::string, kBatch> replies_;  ///< Reused: no allocation per datagram.
   DatagramStats stats_;
 };
 

@@ -25,12 +25,6 @@ namespace asio = boost::asio;
 namespace {
 constexpr int kAcceptsPerWake = 32;
 
-std::string seconds_text(double s) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3fs", s);
-  return buf;
-}
-
 }  // namespace
 
 bool readable_now(int fd) {
@@ -69,11 +63,20 @@ Service::Service(Context& ctx, std::shared_ptr<const conf::Config> snapshot,
       counters_(std::move(counters)),
       bucket_(cfg.max_rate, now_seconds()),
       track_sources_(cfg.max_per_source >= 0 || !builtin),
-      rate_timer_(ctx.io) {
+      rate_timer_(ctx.io),
+      retry_timer_(ctx.io) {
   if (!builtin_) program_ = proc::make_template(cfg_, snapshot_->self);
 }
 
-Service::~Service() { release(); }
+Service::~Service() {
+  release();
+  if (std::unique_ptr<Held> h = std::move(held_)) {
+    slog(log::kNotice, "service " + cfg_.name + ": peer " + h->peer.text +
+                           " dropped: the service stopped before a process could be made");
+    ::close(h->fd);
+    finish(h->peer, -1);
+  }
+}
 
 void Service::start(SocketList sockets) {
   counters_->current = weak_from_this();
@@ -91,9 +94,11 @@ void Service::start(SocketList sockets) {
     if (builtin_ && !l->endpoint.stream()) {
       DatagramPort::Admit admit;
       if (!cfg_.access.empty() && !l->endpoint.unix_domain())
-        admit = [this](const sockaddr_storage& from, socklen_t len) { return admit_datagram(from, len); };
+        admit = [this, endpoint = l->address](const sockaddr_storage& from, socklen_t len) {
+        return admit_datagram(from, len, endpoint);
+      };
       l->port = std::make_unique<DatagramPort>(ctx_, l->desc.native_handle(), *builtin_, cfg_.name,
-                                               std::move(admit));
+                                               l->address, std::move(admit));
     }
     arm(*l);
   }
@@ -150,7 +155,7 @@ void Service::set_mode(ListenSocket& l) {
 
 void Service::arm(ListenSocket& l) {
   if (ctx_.stopping || released_ || !owns(l) || l.closed || l.watching || l.child_running ||
-      l.backing_off || counters_->hold != Hold::None)
+      l.backing_off || held_ || counters_->hold != Hold::None)
     return;
   l.watching = true;
   // The wait holds the socket, not the service: it goes to whoever owns the
@@ -234,7 +239,7 @@ void Service::accept_some(ListenSocket& l) {
       // with none waiting yet, the socket is watched so the first one is seen.
       if (!pause_logged_ && readable_now(l.desc.native_handle())) {
         pause_logged_ = true;
-        slog(log::kInfo, "pause service=" + cfg_.name + " reason=" + limit);
+        log_pause(l, limit, why);
       } else if (!pause_logged_) {
         arm(l);
       }
@@ -258,8 +263,10 @@ void Service::accept_some(ListenSocket& l) {
     if (!limit) bucket_.take(now_seconds());
     ++counters_->stats.accepted;
     Peer peer = make_peer(l.endpoint.unix_domain(), fd, ss, len);
+    peer.endpoint = l.address;
     if (limit) refuse(fd, peer, why, "", true);
     else on_connection(fd, peer);
+    if (held_) return;  // no process could be made: the next clients wait in the backlog
   }
   arm(l);
 }
@@ -286,6 +293,7 @@ void Service::serve_connection(int fd) {
   socklen_t len = sizeof ss;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) ss.ss_family = AF_UNSPEC;
   Peer peer = make_peer(ss.ss_family == AF_UNIX, fd, ss, len);
+  peer.endpoint = "standard input";
   ++counters_->stats.accepted;
   on_connection(fd, peer);
 }
@@ -302,16 +310,16 @@ void Service::on_connection(int fd, Peer& peer) {
   else serve_program(fd, peer);
 }
 
-bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len) {
+bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint) {
   Peer peer;
   peer.ip = ip_of(from, peer.addr, peer.port);
   std::string why = cfg_.access.decide(peer.addr, "");
   if (why.empty()) return true;
   counters_->stats.refuse(Refusal::Access);
   counters_->history.refused(peer.addr.str());
-  slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" +
-                       net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len) +
-                       " reason=" + why);
+  if (logs(log::kNotice))
+    log_refusal(net::sockaddr_text(reinterpret_cast<const sockaddr*>(&from), len), endpoint,
+                Refusal::Access, why);
   return false;
 }
 
@@ -324,14 +332,14 @@ void Service::refuse(int fd, const Peer& peer, Refusal why, const std::string& r
   ::close(fd);
   counters_->stats.refuse(why);
   counters_->history.refused(peer.source);
-  slog(log::kNotice, "refuse service=" + cfg_.name + " peer=" + peer.text + " reason=" +
-                         (rule.empty() ? std::string(refusal_name(why)) : rule));
+  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, why, rule);
 }
 
 void Service::begin(Peer& peer) {
   ++counters_->stats.active;
   ++counters_->stats.served;
   ++ctx_.total_active;
+  if (ctx_.counts_changed) ctx_.counts_changed();
   counters_->history.accepted(peer.source);
   if (track_sources_) {
     counters_->sources.add(peer.source);
@@ -343,6 +351,7 @@ void Service::finish(const Peer& peer, double started) {
   --counters_->stats.active;
   if (started >= 0) counters_->stats.durations.add(now_seconds() - started);
   --ctx_.total_active;
+  if (ctx_.counts_changed) ctx_.counts_changed();
   if (peer.counted) counters_->sources.remove(peer.source);
   capacity_back();
   if (ctx_.global().max_connections >= 0 && ctx_.capacity_freed) ctx_.capacity_freed();
@@ -350,31 +359,20 @@ void Service::finish(const Peer& peer, double started) {
 
 void Service::capacity_back() {
   counters_->settle_drain();
+  if (held_) {
+    retry_timer_.cancel();  // a program ended: its process slot may be free now
+    return retry_held();
+  }
   if (paused_) resume();
   auto current = counters_->current.lock();
   if (current && current.get() != this && current->paused_) current->resume();
-}
-
-bool Service::logs(int level) const { return level <= cfg_.log_level.value; }
-
-void Service::slog(int level, const std::string& message) {
-  if (level <= cfg_.log_level.value) ctx_.log.write(level, message);
-}
-
-void Service::log_end(const std::string& peer, const std::string& what, double started, int level) {
-  if (level > cfg_.log_level.value) return;
-  ctx_.log.write(level, "end service=" + cfg_.name + " peer=" + peer + " " + what +
-                            " duration=" + seconds_text(now_seconds() - started));
 }
 
 void Service::serve_builtin(int fd, const Peer& peer) {
   auto on_end = [this, self = shared_from_this(), peer](StreamSession& s) {
     counters_->stats.bytes_in += s.bytes_in();
     counters_->stats.bytes_out += s.bytes_out();
-    if (logs(log::kNotice))
-      log_end(peer.text, std::string("status=") + s.reason() + " bytes_in=" + std::to_string(s.bytes_in()) +
-                           " bytes_out=" + std::to_string(s.bytes_out()),
-            s.started(), log::kNotice);
+    log_end(peer, s);
     finish(peer, s.started());
   };
   std::shared_ptr<StreamSession> s;

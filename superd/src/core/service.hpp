@@ -28,6 +28,8 @@
 
 namespace superd::core {
 
+class StreamSession;
+
 /// What `superd ctl` holds a service to: it accepts only when None.
 enum class Hold : std::uint8_t {
   None,      ///< Accepting (limits permitting).
@@ -108,11 +110,15 @@ class Service : public std::enable_shared_from_this<Service> {
   const char* check_limits(bool& pause, Refusal& why);
   Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, Peer& peer);
-  bool admit_datagram(const sockaddr_storage& from, socklen_t len);
+  bool admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint);
   /// Turns `peer` away; `rule` is the access rule that decided, if one did.
   void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
   void serve_program(int fd, const Peer& peer);
+  /// Keeps `fd` until a process can be made for it (see held_).
+  void hold(int fd, const Peer& peer);
+  /// Tries the held client's spawn again.
+  void retry_held();
   void run_waiting(ListenSocket& l);
   void begin(Peer& peer);
   /// A connection begun with begin() ended; `started` is when it was handed
@@ -126,7 +132,17 @@ class Service : public std::enable_shared_from_this<Service> {
   /// True when this service's messages at `level` are written.
   bool logs(int level) const;
   void slog(int level, const std::string& message);
-  void log_end(const std::string& peer, const std::string& what, double started, int level);
+  /// The value of the limit `limit` (not Access), for the log.
+  double limit_value(Refusal limit) const;
+  /// The pause line: check_limits() named `limit` ("max_rate", or `why`'s name).
+  void log_pause(const ListenSocket& l, const char* limit, Refusal why);
+  /// The refuse line; `rule` is the access rule that decided, if one did.
+  void log_refusal(std::string_view peer, std::string_view endpoint, Refusal why,
+                   std::string_view rule);
+  /// The end line of a program's connection (`peer`; the endpoint itself for wait mode).
+  void log_end(std::string_view peer, std::string_view endpoint, pid_t pid, int status, double started);
+  /// The end line of a built-in's connection.
+  void log_end(const Peer& peer, const StreamSession& s);
 
   Context& ctx_;
   std::shared_ptr<const conf::Config> snapshot_;  ///< Keeps `cfg_` and `program_`'s strings alive.
@@ -145,18 +161,34 @@ class Service : public std::enable_shared_from_this<Service> {
   const char* pause_reason_ = nullptr;  ///< The limit that set `paused_`.
   bool pause_logged_ = false;
   bool released_ = false;
+  /// start_child found no process to make (EAGAIN, ENOMEM) and may retry.
+  bool spawn_retry_ = false;
+  bool retrying_ = false;  ///< retry_held() is running: its failure was logged already.
+  /// A client accepted when no process could be made: it is served once one
+  /// can be (retried every second and when a program ends); meanwhile the
+  /// others wait in the backlog.
+  struct Held;
+  std::unique_ptr<Held> held_;
+  boost::asio::steady_timer retry_timer_;
 };
 
 /// One client, as access rules, limits and the child environment see it.
 struct Service::Peer {
   std::string text;    ///< "1.2.3.4:5555" or "unix:pid=42,uid=0".
   std::string source;  ///< What max_per_source counts: the IP, or "uid:N".
+  std::string endpoint;  ///< The socket it came in on, as ListenSocket::address names it.
   bool ip = false;
   bool counted = false;  ///< Added to the per-source counts (removed at the end).
   net::IpAddress addr;
   std::uint16_t port = 0;
   ucred cred{};
   bool has_cred = false;
+};
+
+/// A client kept until a process can be made for it.
+struct Service::Held {
+  int fd;
+  Peer peer;
 };
 
 /// True when `fd` has input waiting now.

@@ -44,12 +44,35 @@ void Service::serve_program(int fd, const Peer& peer) {
   bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
     ctx_.last_status = status;
     counters_->stats.exits.add(status);
-    log_end(peer.text, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
-            log::kNotice);
+    log_end(peer.text, peer.endpoint, pid, status, t0);
     finish(peer, t0);
   });
+  if (!started && spawn_retry_) {
+    spawn_retry_ = false;
+    return hold(fd, peer);
+  }
   ::close(fd);
   if (!started) finish(peer, -1);
+}
+
+void Service::hold(int fd, const Peer& peer) {
+  held_ = std::make_unique<Held>(Held{fd, peer});
+  retry_timer_.expires_after(std::chrono::seconds(1));
+  retry_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!ec && self && self->held_) self->retry_held();
+  });
+}
+
+void Service::retry_held() {
+  std::unique_ptr<Held> h = std::move(held_);
+  retrying_ = true;
+  serve_program(h->fd, h->peer);
+  retrying_ = false;
+  if (held_) return;  // still no process: hold() armed the timer again
+  slog(log::kNotice, "service " + cfg_.name + ": started the program for " + h->peer.text +
+                         "; accepting again");
+  resume();
 }
 
 bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
@@ -69,9 +92,14 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
   proc::SpawnResult r = ctx_.spawner.spawn(plan);
   const char* program = program_.path;
   if (r.pid < 0) {
-    ++counters_->stats.failed;
-    slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) + "; peer " +
-                                peer_text + " dropped");
+    // No process could be made for now: a client is kept and tried again
+    // (wait mode backs off instead); anything else drops it.
+    spawn_retry_ = r.error == EAGAIN || r.error == ENOMEM;
+    if (spawn_retry_ && retrying_) return false;  // said already
+    if (!spawn_retry_) ++counters_->stats.failed;
+    slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) + "; peer " + peer_text +
+                        (spawn_retry_ ? " waits; trying again every second, other clients wait in the backlog"
+                                      : " dropped"));
     return false;
   }
   if (r.error) {
@@ -86,7 +114,9 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
   // still gets this program's end line and counts right.
   ctx_.children.add(pid, cfg_.name, peer_text, relayed, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {
     cb(status, t0, pid);
+    if (self->ctx_.counts_changed) self->ctx_.counts_changed();
   });
+  if (ctx_.counts_changed) ctx_.counts_changed();
   return true;
 }
 
@@ -108,13 +138,13 @@ void Service::run_waiting(ListenSocket& l) {
     counters_->stats.durations.add(now_seconds() - t0);
     capacity_back();
     if (sock->closed) return;  // shut down, or removed by a reload: the descriptor is gone
-    log_end(sock->address, "pid=" + std::to_string(pid) + " status=" + describe_status(status), t0,
-            log::kNotice);
+    log_end(sock->address, sock->address, pid, status, t0);
     bool fast = now_seconds() - t0 < kFastExit && readable_now(fd);
     // The socket may belong to another service by now (a reload).
     if (auto owner = sock->owner.lock()) owner->after_wait_exit(*sock, fast, status);
   });
   if (!started) {
+    spawn_retry_ = false;  // wait mode backs off below
     l.child_running = false;
     --counters_->stats.active;
     back_off(l, std::chrono::seconds(1));

@@ -145,6 +145,7 @@ StderrRelay::Writer& StderrRelay::writer(pid_t pid) {
 // tagged `pid N`.
 StderrRelay::Writer StderrRelay::stranger(pid_t pid) {
   Writer w;
+  w.pid = pid;
   pid_t p = pid;
   for (int depth = 0; depth < 16 && p > 1; ++depth) {
     p = parent_of(p);
@@ -168,6 +169,7 @@ void StderrRelay::watch(pid_t pid, const std::string& name) {
   }
   w.name = name;
   w.tag = name + "[" + std::to_string(pid) + "]";
+  w.pid = pid;
   w.owner = pid;
 }
 
@@ -205,17 +207,22 @@ void StderrRelay::emit(Writer& w) {
     w.window_start = now;
     w.lines = 0;
   }
-  if (++w.lines <= kLinesPerSecond) log_.write(log::kNotice, w.tag + ": " + w.line);
+  if (++w.lines <= kLinesPerSecond) write(w, w.tag + ": " + w.line);
   else ++w.dropped;
   w.line.clear();
 }
 
 void StderrRelay::report_dropped(Writer& w) {
   if (w.dropped > 0)
-    log_.write(log::kNotice, w.tag + ": " + std::to_string(w.dropped) +
-                                 " more stderr line(s) not logged (over " +
-                                 std::to_string(kLinesPerSecond) + " a second)");
+    write(w, w.tag + ": " + std::to_string(w.dropped) + " more stderr line(s) not logged (over " +
+                 std::to_string(kLinesPerSecond) + " a second)");
   w.dropped = 0;
+}
+
+void StderrRelay::write(const Writer& w, const std::string& message) {
+  log::Record r(log::kNotice, {}, message);
+  if (!w.name.empty()) r.add("service", w.name, log::Show::StructuredOnly);
+  log_.write(r.add("pid", w.pid, log::Show::StructuredOnly));
 }
 
 void StderrRelay::finish(Writer& w) {

@@ -4,6 +4,7 @@
 // program's fd 2, and every datagram read from the other end carries its
 // writer's pid (SCM_CREDENTIALS), so lines are put back together per writer
 // and logged as `NAME[PID]: line` at notice, at most 100 lines a second each.
+// The logger escapes what they wrote: a program cannot forge a log line.
 #pragma once
 
 #include <sys/types.h>
@@ -44,6 +45,7 @@ class StderrRelay {
     std::string name;  ///< Service name; empty for a writer that is none of ours.
     std::string tag;   ///< `name[pid]`, or `pid N` for a writer that is none of ours.
     std::string line;  ///< Text after the last newline, at most kMaxLine bytes.
+    pid_t pid = 0;     ///< The writer's own pid.
     pid_t owner = 0;   ///< The child it descends from (itself for a child); 0 for none.
     int descendants = 0;  ///< For a child: how many of its descendants have a Writer.
     double window_start = 0;
@@ -58,6 +60,8 @@ class StderrRelay {
   /// Tags a writer we did not start after the nearest ancestor that is a child.
   Writer stranger(pid_t pid);
   void emit(Writer& w);
+  /// Logs `message` about `w`, with its service and pid as fields for the structured formats.
+  void write(const Writer& w, const std::string& message);
   void report_dropped(Writer& w);
   void finish(Writer& w);
 

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -31,16 +32,20 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
       registry_(io_, system_v6only_default()),
       watch_(io_, log, [this] { queue_reload(); }),
       control_(io_, log, [this](const ControlRequest& r, ControlReply reply) { on_control(r, std::move(reply)); }),
+      metrics_(io_, log, [this] { return metrics_text(); }),
       signals_(io_),
       shutdown_timer_(io_),
-      shutdown_poll_(io_) {
+      shutdown_poll_(io_),
+      status_(io_, log_, [this] { write_status(); }, [this] { return status_line(); }) {
   ctx_.null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  start_time_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   rlimit rl{};
   if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
     ctx_.max_fd = static_cast<int>(std::min<rlim_t>(rl.rlim_cur, 1 << 20));
   ctx_.capacity_freed = [this] {
     for (auto& s : services_) s->resume();
   };
+  ctx_.counts_changed = [this] { status_.counts_changed(); };
   // Taken from the start: a SIGHUP or SIGTERM while binding or dropping
   // privileges waits for the loop instead of killing superd.
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1}) signals_.add(sig);
@@ -96,8 +101,7 @@ void Supervisor::on_signal(int sig) {
   if (forwarded_.count(sig)) return forward(sig);
   switch (sig) {
     case SIGUSR1:
-      for (const std::string& line : status()) log_.write(log::kNotice, line);
-      return;
+      return status_.dump_requested();
     case SIGHUP:
       if (inetd_mode_) return;
       return queue_reload();
@@ -119,6 +123,7 @@ void Supervisor::update_forwarded() {
   for (int sig : wanted)
     if (!forwarded_.count(sig)) signals_.add(sig, ignored);
   forwarded_ = std::move(wanted);
+  spawner_.signals_changed();
 }
 
 void Supervisor::forward(int sig) {
@@ -141,10 +146,18 @@ void Supervisor::queue_reload() {
   });
 }
 
-std::vector<std::string> Supervisor::status() const {
-  std::vector<std::string> out = status_lines(status_view());
-  for (std::string& line : out) line.insert(0, "status ");
-  return out;
+void Supervisor::write_status() const {
+  std::vector<StatusLine> lines = status_fields(status_view());
+  // The services and the totals first, as the dump always began; then superd's own line.
+  std::rotate(lines.begin(), lines.begin() + 1, lines.end());
+  for (const StatusLine& line : lines) {
+    log::Record r(log::kNotice, "status", line.label);
+    for (const StatusField& f : line.fields) {
+      if (f.numeric) r.add(f.key, f.number);
+      else r.add(f.key, std::string_view(f.text));
+    }
+    log_.write(r);
+  }
 }
 
 void Supervisor::begin_shutdown(bool stop_children) {
@@ -156,6 +169,7 @@ void Supervisor::begin_shutdown(bool stop_children) {
   if (ctx_.stopping) return;
   ctx_.stopping = true;
   watch_.watch({});
+  metrics_.stop();
   sys::sd_notify("STOPPING=1");
   log_.log(log::kNotice, "stopping: closing " + std::to_string(services_.size()) +
                              " service(s), finishing " + std::to_string(sessions_.size()) +
@@ -204,6 +218,7 @@ void Supervisor::end_shutdown() {
   else if (stopping_children_)
     log_.log(log::kNotice, "all programs stopped");
   log_.log(log::kNotice, "stopped");
+  status_.stop();
   children_.stop();
   signals_.cancel();
   io_.stop();

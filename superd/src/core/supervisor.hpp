@@ -18,12 +18,14 @@
 #include "conf/config.hpp"
 #include "core/child_set.hpp"
 #include "core/conf_watch.hpp"
+#include "core/metrics.hpp"
 #include "core/context.hpp"
 #include "core/control.hpp"
 #include "core/control_render.hpp"
 #include "core/reload_plan.hpp"
 #include "core/service.hpp"
 #include "core/socket_registry.hpp"
+#include "core/status_report.hpp"
 #include "core/stream_session.hpp"
 #include "log/log.hpp"
 #include "proc/spawn.hpp"
@@ -73,9 +75,11 @@ class Supervisor {
   /// Loads the configuration again and applies it, all or nothing (SIGHUP,
   /// `superd ctl reload`). The reasons of a failure are logged and returned.
   ReloadResult reload();
-  /// The status dump (SIGUSR1), the lines of `superd ctl status` each after
-  /// "status ": superd itself, one line per service, the totals.
-  std::vector<std::string> status() const;
+  /// Writes the status dump (SIGUSR1): the lines of `superd ctl status`, as
+  /// "status" records: one per service, the totals, then superd itself.
+  void write_status() const;
+  /// The Prometheus text exposition of every counter (the metrics endpoint).
+  std::string metrics_text() const;
 
  private:
   /// Applies `next`; on success `done_plan` (when given) gets the plan applied.
@@ -134,11 +138,14 @@ class Supervisor {
   ConfWatch watch_;  ///< The inetd_conf files of the running configuration.
   ControlServer control_;  ///< The control socket, when control_socket names one.
   std::vector<std::shared_ptr<DrainWait>> drains_;  ///< `superd ctl drain` clients waiting.
-  double started_at_ = 0;  ///< now_seconds() at start().
-  std::uint64_t reloads_ = 0, reloads_failed_ = 0;
+  MetricsServer metrics_;  ///< The `metrics` endpoint.
+  double start_time_ = 0;  ///< Wall-clock seconds since the epoch at construction.
+  double started_at_ = 0;  ///< now_seconds() at start(), for the uptime.
+  std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
+  bool last_reload_ok_ = true;
   LastReload last_reload_ = LastReload::None;
-  double last_reload_at_ = 0;
-  std::string last_reload_error_;
+  double last_reload_at_ = 0;    ///< now_seconds() of the last reload.
+  std::string last_reload_error_;  ///< Why the last reload failed.
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_timer_, shutdown_poll_;
   double shutdown_deadline_ = 0;
@@ -147,6 +154,7 @@ class Supervisor {
   bool inetd_mode_ = false;
   bool stopping_children_ = false;
   bool killed_children_ = false;
+  StatusReport status_;  ///< Last member: its timers' handlers use the others.
 };
 
 }  // namespace superd::core

@@ -109,7 +109,7 @@ StatusView Supervisor::status_view() const {
   double now = now_seconds();
   v.uptime = started_at_ > 0 ? now - started_at_ : 0;
   v.conf_file = config_ ? config_->conf_path : "";
-  v.reloads = reloads_;
+  v.reloads = reloads_ok_ + reloads_failed_;
   v.reloads_failed = reloads_failed_;
   v.last_reload = last_reload_;
   v.last_reload_age = now - last_reload_at_;

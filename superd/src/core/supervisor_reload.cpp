@@ -83,8 +83,8 @@ Supervisor::ReloadResult Supervisor::reload() {
 }
 
 void Supervisor::record_reload(const ReloadResult& r) {
-  ++reloads_;
-  if (!r.ok) ++reloads_failed_;
+  ++(r.ok ? reloads_ok_ : reloads_failed_);
+  last_reload_ok_ = r.ok;
   last_reload_ = r.ok ? LastReload::Ok : LastReload::Failed;
   last_reload_at_ = now_seconds();
   last_reload_error_ = r.error;
@@ -112,10 +112,12 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
     }
     done.push_back(c);
   }
-  if (ok && !control_.prepare(next->global, error)) ok = false;
+  if (ok) ok = control_.prepare(next->global, error);
+  if (ok) ok = metrics_.prepare(next->global.metrics_endpoint, error);
   if (ok && !initial && log_setup_) ok = log_setup_(*next, error);
   if (!ok) {
     control_.rollback();
+    metrics_.rollback();
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
       OptionChange back = *it;
       std::swap(back.socket.options, back.previous);
@@ -128,6 +130,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   // From here on nothing fails: the new configuration is committed.
   registry_.commit();
   control_.commit(next->global);
+  metrics_.commit();
   std::set<std::string> unchanged(plan.unchanged.begin(), plan.unchanged.end());
   std::map<std::string, std::shared_ptr<Service>> old;
   for (auto& s : services_) old[s->config().name] = s;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Logger: superd's one log, with levels 0 (err) .. 4 (debug) and one sink:
-// stderr, syslog or a file. Every line is a whole message; connection ends are
-// logged as one stable line ("end service=echo peer=... status=exit:0 ...").
+// Logger: superd's one log, with levels 0 (err) .. 4 (debug), one sink
+// (stderr, syslog, a file, or journald's native socket) and one format
+// (log_format: text, logfmt or json). What it writes is a Record (see
+// record.hpp), or a plain message, which is a record with only a message;
+// every sink writes one line per record, escaped (see escape.hpp), so no
+// byte of a program's stderr or a conf file can break or forge a line.
 // When stderr is systemd's journal, each line starts with its syslog priority
 // ("<3>"), which the journal takes as the line's priority and strips.
 #pragma once
@@ -10,12 +13,11 @@
 #include <string>
 #include <string_view>
 
+#include "log/journal.hpp"
+#include "log/record.hpp"
 #include "superd/diagnostic.hpp"
 
 namespace superd::log {
-
-/// Severity levels, numbered as the `log_level` key counts them.
-enum Level : int { kErr = 0, kWarning = 1, kNotice = 2, kInfo = 3, kDebug = 4 };
 
 /// Where and how much superd logs. Loop thread only.
 class Logger {
@@ -25,32 +27,61 @@ class Logger {
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
 
-  /// Selects the sink: "stderr", "syslog" or a file path (appended to).
-  /// For "stderr", also looks whether stderr is the journal (JOURNAL_STREAM).
-  /// Returns false and fills `error` when the file cannot be opened.
+  /// Selects the sink: "stderr", "syslog", "journal" or a file path
+  /// (appended to). For "stderr", also looks whether stderr is the journal
+  /// (JOURNAL_STREAM). When journald's socket cannot be reached, "journal"
+  /// falls back to `journal_fallback` ("stderr" or "syslog") and logs a
+  /// warning that says why. Returns false and fills `error` when the file
+  /// cannot be opened.
   bool open(const std::string& target, const std::string& ident, int facility,
-            std::string& error);
-  /// The target of the last successful open(): "stderr", "syslog" or a path.
+            std::string& error, const char* journal_fallback = "stderr");
+  /// The target of the last successful open(): "stderr", "syslog",
+  /// "journal" or a path ("stderr" after a fall-back from the journal).
   const std::string& target() const { return target_; }
+  /// How lines are written from now on.
+  void set_format(Format format) { format_ = format; }
+  Format format() const { return format_; }
+  /// Where open("journal") connects (kJournalSocket); tests use their own.
+  void set_journal_socket(std::string path) { journal_path_ = std::move(path); }
   /// Messages above `level` are dropped.
   void set_level(int level) { level_ = level; }
   int level() const { return level_; }
   /// True when a message at `level` would be written.
   bool enabled(int level) const { return level <= level_; }
-  /// Writes one line when `level` is enabled.
+  /// Writes a plain message when `level` is enabled.
   void log(int level, std::string_view message) {
     if (enabled(level)) write(level, message);
   }
-  /// Writes one line regardless of the global level (per-service levels).
-  void write(int level, std::string_view message);
+  /// Writes a plain message regardless of the global level (per-service levels).
+  void write(int level, std::string_view message) { write(Record(level, {}, message)); }
+  /// Writes `record` when its level is enabled.
+  void log(const Record& record) {
+    if (enabled(record.level())) write(record);
+  }
+  /// Writes `record` regardless of the global level.
+  void write(const Record& record);
 
  private:
-  enum class Sink { Stderr, Syslog, File };
+  enum class Sink { Stderr, Syslog, File, Journal };
+  void open_stderr();
+  /// Renders `record` into line_ as the sink and format want it (no newline).
+  void render_line(const Record& record);
+  void write_journal(const Record& record);
+
   Sink sink_ = Sink::Stderr;
+  Format format_ = Format::Text;
   std::FILE* file_ = nullptr;
   std::string target_ = "stderr";
   int level_ = kNotice;
   bool stderr_is_journal_ = false;  ///< Lines to stderr start with "<N>".
+  std::string ident_ = "superd";    ///< SYSLOG_IDENTIFIER in the journal.
+  int facility_ = 3 << 3;           ///< LOG_DAEMON.
+  std::string journal_path_ = kJournalSocket;
+  JournalSocket journal_;
+  unsigned long journal_lost_ = 0;  ///< Entries journald's full queue refused, not yet reported.
+  TimeText time_;
+  // Reused for every line, so that writing one allocates nothing once warm.
+  std::string line_, entry_, scratch_;
 };
 
 /// True when descriptor `fd` is the stream that `journal_stream` names: the
@@ -63,8 +94,5 @@ bool is_journal_stream(int fd, const char* journal_stream);
 /// Logs a configuration diagnostic at its own level (err, warning, notice),
 /// as "FILE:LINE: message": the line already names the level.
 void log_diagnostic(Logger& logger, const Diagnostic& diagnostic);
-
-/// Name of a level: "err", "warning", "notice", "info", "debug".
-const char* level_name(int level);
 
 }  // namespace superd::log

@@ -19,7 +19,6 @@
 #include <csignal>
 
 #include "sys/errno_error.hpp"
-#include "sys/unique_fd.hpp"
 
 namespace superd::proc {
 
@@ -42,16 +41,21 @@ const char* const kStageNames[kStageCount] = {
     "sigaction", "setsid", "dup2", "close_range", "setrlimit", "setpriority",
     "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve"};
 
+// Shared with the child (CLONE_VM): it writes the failed step here before
+// it exits, and the parent, suspended until then (CLONE_VFORK), reads it
+// after. No pipe is needed, so a spawn costs no descriptor.
 struct ChildArgs {
   const SpawnPlan* plan;
-  int report_fd;
+  const unsigned char* resets;  ///< Signals to set to SIG_DFL.
+  int nresets;
+  volatile int stage = -1;
+  volatile int error = 0;
 };
 
-[[noreturn]] SUPERD_CHILD_CODE void child_fail(int report_fd, Stage stage) {
+[[noreturn]] SUPERD_CHILD_CODE void child_fail(ChildArgs& a, Stage stage) {
   int err = errno;
-  int msg[2] = {stage, err};
-  ssize_t ignored = ::write(report_fd, msg, sizeof msg);
-  (void)ignored;
+  a.error = err;
+  a.stage = stage;
   _exit(err == ENOENT && stage == kExec ? 127 : 126);
 }
 
@@ -59,39 +63,34 @@ SUPERD_CHILD_CODE int sys_close_range(unsigned lo, unsigned hi) {
   return static_cast<int>(::syscall(SYS_close_range, lo, hi, 0));
 }
 
-// Closes every descriptor from `from` up, except `keep`.
-SUPERD_CHILD_CODE bool close_from(int from, int keep, int max_fd) {
-  unsigned k = static_cast<unsigned>(keep);
-  int rc = keep > from ? sys_close_range(static_cast<unsigned>(from), k - 1) : 0;
-  if (rc == 0) rc = sys_close_range(k + 1, ~0U);
-  if (rc == 0) return true;
+// Closes every descriptor from `from` up.
+SUPERD_CHILD_CODE bool close_from(int from, int max_fd) {
+  if (sys_close_range(static_cast<unsigned>(from), ~0U) == 0) return true;
   if (errno != ENOSYS) return false;
-  for (int fd = from; fd < max_fd; ++fd)
-    if (fd != keep) ::close(fd);
+  for (int fd = from; fd < max_fd; ++fd) ::close(fd);
   return true;
 }
 
 // Runs in the child: system calls only, no allocation, no locks.
 SUPERD_CHILD_CODE int child_main(void* arg) {
-  const auto& a = *static_cast<ChildArgs*>(arg);
+  auto& a = *static_cast<ChildArgs*>(arg);
   const SpawnPlan& p = *a.plan;
   const ProgramTemplate& t = *p.program;
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig)
-    if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
-  if (::setsid() < 0) child_fail(a.report_fd, kSetsid);
+  for (int i = 0; i < a.nresets; ++i) ::sigaction(a.resets[i], &dfl, nullptr);
+  if (::setsid() < 0) child_fail(a, kSetsid);
   if (::dup2(p.fd0, 0) < 0 || ::dup2(p.fd1, 1) < 0 || ::dup2(p.fd2, 2) < 0)
-    child_fail(a.report_fd, kDup2);
-  if (!close_from(3, a.report_fd, p.max_fd)) child_fail(a.report_fd, kCloseFds);
+    child_fail(a, kDup2);
+  if (!close_from(3, p.max_fd)) child_fail(a, kCloseFds);
   for (const auto& r : t.rlimits)
     if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &r.value) != 0)
-      child_fail(a.report_fd, kRlimit);
-  if (t.has_nice && ::setpriority(PRIO_PROCESS, 0, t.nice) != 0) child_fail(a.report_fd, kNice);
+      child_fail(a, kRlimit);
+  if (t.has_nice && ::setpriority(PRIO_PROCESS, 0, t.nice) != 0) child_fail(a, kNice);
   if (t.umask >= 0) ::umask(static_cast<mode_t>(t.umask));
   if (t.chroot) {
-    if (::chroot(t.chroot) != 0) child_fail(a.report_fd, kChroot);
-    if (::chdir("/") != 0) child_fail(a.report_fd, kChdir);
+    if (::chroot(t.chroot) != 0) child_fail(a, kChroot);
+    if (::chdir("/") != 0) child_fail(a, kChdir);
   }
   // Capabilities superd holds (after dropping root) must not reach the
   // program: its inheritable set is empty and the ambient set cleared here,
@@ -102,15 +101,15 @@ SUPERD_CHILD_CODE int child_main(void* arg) {
     // process, which takes locks; this child shares the parent's memory.
     const conf::Identity& id = *t.identity;
     if (::syscall(SYS_setgroups, id.groups.size(), id.groups.data()) != 0)
-      child_fail(a.report_fd, kSetgroups);
-    if (::syscall(SYS_setresgid, id.gid, id.gid, id.gid) != 0) child_fail(a.report_fd, kSetgid);
-    if (::syscall(SYS_setresuid, id.uid, id.uid, id.uid) != 0) child_fail(a.report_fd, kSetuid);
+      child_fail(a, kSetgroups);
+    if (::syscall(SYS_setresgid, id.gid, id.gid, id.gid) != 0) child_fail(a, kSetgid);
+    if (::syscall(SYS_setresuid, id.uid, id.uid, id.uid) != 0) child_fail(a, kSetuid);
   }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::execve(t.path, t.argv.data(), p.envp.data());
-  child_fail(a.report_fd, kExec);
+  child_fail(a, kExec);
 }
 
 }  // namespace
@@ -121,16 +120,20 @@ std::string SpawnResult::describe(const char* program) const {
 
 Spawner::Spawner() : stack_(new char[kStackSize]) {}
 
+void Spawner::look_up_signals() {
+  resets_ = 0;
+  for (int sig = 1; sig < NSIG && resets_ < static_cast<int>(to_reset_.size()); ++sig) {
+    struct sigaction now {};
+    if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &now) != 0) continue;
+    if (now.sa_handler != SIG_DFL) to_reset_[static_cast<std::size_t>(resets_++)] = static_cast<unsigned char>(sig);
+  }
+  signals_known_ = true;
+}
+
 SpawnResult Spawner::spawn(const SpawnPlan& plan) {
   SpawnResult r;
-  int pipefd[2];
-  if (::pipe2(pipefd, O_CLOEXEC) != 0) {
-    r.error = errno;
-    r.stage = "pipe2";
-    return r;
-  }
-  sys::UniqueFd report_rd(pipefd[0]), report_wr(pipefd[1]);
-  ChildArgs args{&plan, report_wr.get()};
+  if (!signals_known_) look_up_signals();
+  ChildArgs args{&plan, to_reset_.data(), resets_};
   sigset_t all, old;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -142,13 +145,12 @@ SpawnResult Spawner::spawn(const SpawnPlan& plan) {
     r.stage = "clone";
     return r;
   }
-  // The child has exec'd (the pipe closed) or failed (the report is written).
-  report_wr.reset();
-  int msg[2];
-  if (::read(report_rd.get(), msg, sizeof msg) == static_cast<ssize_t>(sizeof msg) && msg[0] >= 0 &&
-      msg[0] < kStageCount) {
-    r.stage = kStageNames[msg[0]];
-    r.error = msg[1];
+  // The child has exec'd or failed (and said where): either way it no
+  // longer runs on this memory.
+  int stage = args.stage;
+  if (stage >= 0 && stage < kStageCount) {
+    r.stage = kStageNames[stage];
+    r.error = args.error;
   }
   return r;
 }

@@ -3,11 +3,12 @@
 // private stack, then only async-signal-safe system calls in the child
 // (signals reset, descriptors mapped and the rest closed, limits, chroot,
 // identity, execve). A failure in the child reaches the parent as
-// (stage, errno) through a close-on-exec pipe.
+// (stage, errno) in memory they share until the child execs or exits.
 #pragma once
 
 #include <sys/types.h>
 
+#include <array>
 #include <memory>
 #include <string>
 
@@ -33,9 +34,18 @@ class Spawner {
   /// Starts `plan`'s program. The child exists (and must be reaped) when pid > 0,
   /// even if exec failed.
   SpawnResult spawn(const SpawnPlan& plan);
+  /// Signal dispositions changed (a handler added or removed): the next
+  /// spawn looks them up again. The child resets only the signals that had
+  /// a handler or were ignored at that lookup, instead of all 64 (execve
+  /// resets handlers itself; the child must not run one before it).
+  void signals_changed() { signals_known_ = false; }
 
  private:
+  void look_up_signals();
   std::unique_ptr<char[]> stack_;
+  std::array<unsigned char, 64> to_reset_{};  ///< Signals to set to SIG_DFL in the child.
+  int resets_ = 0;
+  bool signals_known_ = false;
 };
 
 }  // namespace superd::proc
