@@ -107,6 +107,13 @@ BOOST_AUTO_TEST_CASE(path_of_a_service_refused) {
   BOOST_TEST(l.errors[0] == "test.conf:1: control_socket '/run/x' is also an endpoint of service 'echo'");
 }
 
+BOOST_AUTO_TEST_CASE(path_of_the_metrics_refused) {
+  Loaded l = load_conf("metrics = /run/x\ncontrol_socket = /run/x\n" + kEcho);
+  BOOST_TEST(!l.ok);
+  BOOST_REQUIRE(l.errors.size() == 1u);
+  BOOST_TEST(l.errors[0] == "test.conf:2: control_socket '/run/x' is also the metrics endpoint");
+}
+
 BOOST_AUTO_TEST_CASE(bad_mode_at_its_line) {
   Loaded l = load_conf("control_socket_mode = 0999\n" + kEcho);
   BOOST_TEST(!l.ok);

@@ -43,6 +43,10 @@ void check_path(const Config& c, std::vector<Diagnostic>& diags) {
                                       std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes)"));
     return;
   }
+  const auto& metrics = c.global.metrics_endpoint;
+  if (metrics && metrics->unix_domain() && metrics->host == path)
+    diags.push_back(diagnostic_at(at, "", "control_socket",
+                                  "control_socket '" + path + "' is also the metrics endpoint"));
   for (const ServiceConfig& s : c.services) {
     if (s.disabled) continue;
     for (const net::Endpoint& e : s.endpoints)

@@ -15,7 +15,7 @@
 namespace superd::conf {
 
 /// Checks control_socket and control_users of `c` and fills
-/// GlobalConfig::control_uids. Part of load().
+/// GlobalConfig::control_uids. Part of load(), after `metrics` is parsed.
 void check_control(Config& c, const UserDb& users, std::vector<Diagnostic>& diags);
 
 /// The control socket `superd ctl` talks to: the highest argument layer of
