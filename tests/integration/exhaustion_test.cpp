@@ -85,6 +85,8 @@ BOOST_AUTO_TEST_CASE(no_descriptor_left_means_clients_wait_not_drops) {
   for (int fd : held) ::close(fd);
   BOOST_TEST(converse(waiting, "", ~std::size_t{0}, 10) == "served\n");
   ::close(waiting);
+  // The client sees EOF before superd reaps the program: wait for its end line.
+  BOOST_TEST(s->wait_log("end service=prog peer=127.0.0.1:"), s->log());
   BOOST_TEST(s->zombie_children().empty());
 }
 
