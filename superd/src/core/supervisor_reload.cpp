@@ -23,11 +23,9 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 std::string where(const conf::Config& c, const std::string& service) {
-  auto sec = c.shown.find(service);
-  if (sec == c.shown.end()) return "service " + service;
-  auto port = sec->second.find("port");
-  if (port == sec->second.end()) return "service " + service;
-  const conf::Origin& o = port->second.origin;
+  std::optional<conf::ShownValue> port = c.shown.find(service, "port");
+  if (!port) return "service " + service;
+  const conf::Origin& o = port->origin;
   return "service " + service + ", " + o.place() + (o.line ? ":" + std::to_string(o.line) : "");
 }
 
