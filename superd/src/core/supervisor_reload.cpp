@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/supervisor.hpp"
+#include "sys/memory.hpp"
 #include "sys/sd_notify.hpp"
 
 namespace superd::core {
@@ -80,6 +81,7 @@ bool Supervisor::reload() {
   }
   ++(ok ? reloads_ok_ : reloads_failed_);
   last_reload_ok_ = ok;
+  sys::release_free_memory();  // the configuration replaced, or the one refused
   sys::sd_notify("READY=1\n" + status_line());
   return ok;
 }
