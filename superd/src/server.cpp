@@ -15,12 +15,14 @@
 #include <stdexcept>
 
 #include "conf/cli_source.hpp"
+#include "conf/control_keys.hpp"
 #include "conf/inetd_conf.hpp"
 #include "conf/ini_source.hpp"
 #include "conf/render.hpp"
 #include "conf/resolve.hpp"
 #include "conf/schema.hpp"
 #include "conf/xinetd_import.hpp"
+#include "core/control_client.hpp"
 #include "core/supervisor.hpp"
 #include "log/escape.hpp"
 #include "log/log.hpp"
@@ -91,6 +93,9 @@ struct Server::Impl {
   std::map<std::string, Builtin> builtins;
 
   int run(const std::vector<std::string>& argv, const std::vector<std::string>& run_args);
+  /// `superd ctl`: `settings` find the control socket, `command` is the request.
+  int ctl(const std::vector<std::string>& settings, const std::vector<std::string>& command, bool help,
+          const std::vector<std::string>& run_args);
   int serve(std::shared_ptr<const conf::Config> config, const std::vector<Diagnostic>& notes);
   int serve_inetd(std::shared_ptr<const conf::Config> config, const std::string& service,
                   const std::vector<Diagnostic>& notes);
@@ -170,6 +175,10 @@ int Server::run(int argc, const char* const* argv, std::vector<std::string> run_
 
 int Server::Impl::run(const std::vector<std::string>& args, const std::vector<std::string>& run_args) {
   ensure_std_fds();
+  std::vector<std::string> ctl_settings, ctl_command;
+  bool ctl_help = false;
+  if (conf::split_ctl(args, ctl_settings, ctl_command, ctl_help))
+    return ctl(ctl_settings, ctl_command, ctl_help, run_args);
   std::vector<Diagnostic> diags;
   conf::CommandLine cl, extra;
   bool ok = conf::parse_args(args, conf::Layer::CommandLine, cl, diags);
@@ -217,6 +226,55 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
   }
   if (!cl.inetd_service.empty()) return serve_inetd(std::move(loaded), cl.inetd_service, diags);
   return serve(std::move(loaded), diags);
+}
+
+int Server::Impl::ctl(const std::vector<std::string>& settings, const std::vector<std::string>& command,
+                      bool help, const std::vector<std::string>& run_args) {
+  if (help) return std::cout << conf::ctl_help_text(), kExitOk;
+  std::vector<Diagnostic> diags;
+  conf::CommandLine cl, extra;
+  bool ok = conf::parse_args(settings, conf::Layer::CommandLine, cl, diags);
+  ok = conf::parse_args(new_args, conf::Layer::NewArgs, extra, diags) && ok;
+  ok = conf::parse_args(run_args, conf::Layer::RunArgs, extra, diags) && ok;
+  if (!ok) {
+    print_diags(diags);
+    return kExitUsage;
+  }
+  if (cl.check || cl.print_config || cl.help || cl.version || !cl.dump_schema.empty() ||
+      !cl.inetd_service.empty() || !cl.import_inetd.empty() || !cl.import_xinetd.empty()) {
+    std::cerr << "superd ctl: takes settings (-c FILE, --control_socket=PATH), not actions such as "
+                 "--check; see superd ctl --help\n";
+    return kExitUsage;
+  }
+  std::string line;
+  for (const std::string& w : command) line += (line.empty() ? "" : " ") + w;
+  core::ControlRequest request;
+  std::string error;
+  if (command.empty() || (command.size() == 1 && command[0] == "--json")) {
+    std::cerr << "superd ctl: no command given\n" << conf::ctl_help_text();
+    return kExitUsage;
+  }
+  if (!core::parse_control_request(line, request, error)) {
+    std::cerr << "superd ctl: " << error << " (superd ctl --help lists the commands)\n";
+    return kExitUsage;
+  }
+  conf::LoadInput where;
+  where.args = std::move(extra.settings);
+  where.args.insert(where.args.end(), cl.settings.begin(), cl.settings.end());
+  where.embedded_conf = conf::kEmbeddedConf;
+  std::string path, conf_path;
+  if (!conf::find_control_socket(where, path, conf_path, diags)) {
+    print_diags(diags);
+    std::cerr << "superd ctl: cannot read " << conf_path << " to find the control socket; "
+              << "give --control_socket=PATH\n";
+    return kExitConfig;
+  }
+  if (path.empty()) {
+    std::cerr << "superd ctl: no control socket is configured (control_socket in " << conf_path
+              << ", or --control_socket=PATH)\n";
+    return kExitNoControl;
+  }
+  return core::control_client(path, conf_path, request);
 }
 
 int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::vector<Diagnostic>& notes) {

@@ -137,9 +137,11 @@ BOOST_AUTO_TEST_CASE(text_lines_keep_their_form_and_gain_fields_at_the_end) {
   BOOST_TEST(has_line(log, "superd: notice: end service=single peer=" + p +
                                "\\d+ pid=\\d+ status=exit:0 duration=" + d + ep(2)),
              log);
+  // The dump's first fields as always, then those superd ctl status shows too.
   BOOST_TEST(has_line(log,
                       "superd: notice: status service=single active=0 served=1 "
-                      "refused=1 failed=0"),
+                      "refused=1 failed=0 state=serving accepted=2 refused_by=max_per_source:1 started=1 "
+                      "children=0 sessions=0 endpoints=" + p + std::to_string(r.ports[2]) + "/tcp"),
              log);
 }
 

@@ -131,6 +131,9 @@ done
 # The installed daemon on the installed conf, in the foreground (no systemd
 # needed): it serves nothing until update-inetd adds a line, which superd
 # notices itself (it watches /etc/inetd.conf) and reloads.
+# The unit's RuntimeDirectory makes /run/superd for the control socket; by hand, so does this.
+made_run_dir=""
+if [ ! -d /run/superd ]; then mkdir -p /run/superd && made_run_dir=yes; fi
 /usr/sbin/superd >"$work/superd.log" 2>&1 &
 daemon=$!
 for try in $(seq 1 50); do
@@ -151,12 +154,17 @@ for try in $(seq 1 50); do
   sleep 0.2
 done
 [ "$answer" = "hello superd" ] || { cat "$work/superd.log"; fail "the service added by update-inetd answered '$answer'"; }
+out=$(/usr/sbin/superd ctl status 2>&1) || fail "superd ctl status on the installed conf: $out"
+case $out in *"state=serving"*"endpoints=127.0.0.1:$port/tcp"*) ;;
+  *) fail "superd ctl status does not show the service: $out" ;; esac
 kill -TERM "$daemon"
 rc=0
 wait "$daemon" || rc=$?
 daemon=""
 cat "$work/superd.log"
 [ "$rc" -eq 0 ] || fail "superd exited $rc on SIGTERM"
+[ ! -e /run/superd/control ] || fail "superd left its control socket /run/superd/control"
+[ -z "$made_run_dir" ] || rmdir /run/superd
 update-inetd --remove "127.0.0.1:$port" || fail "update-inetd --remove failed"
 ! grep -q "^127.0.0.1:$port[[:space:]]" /etc/inetd.conf || fail "update-inetd --remove left the line"
 

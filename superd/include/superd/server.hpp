@@ -18,8 +18,10 @@ namespace superd {
 /// Exit codes of run(); documented in superd(8), EXIT STATUS.
 enum ExitCode : int {
   kExitOk = 0,          ///< Success, or --check found no problem.
-  kExitConfig = 1,      ///< The configuration was rejected.
-  kExitRefused = 2,     ///< --inetd: access rules or a limit refused the peer.
+  kExitConfig = 1,      ///< The configuration was rejected; `superd ctl`: the command failed.
+  kExitRefused = 2,     ///< --inetd: access rules or a limit refused the peer;
+                        ///< `superd ctl`: superd closed the connection without an answer.
+  kExitNoControl = 3,   ///< `superd ctl`: no control socket is configured.
   kExitUsage = 100,     ///< The command line could not be parsed.
   kExitSystem = 111,    ///< A system call failed at start (bind, ...).
 };

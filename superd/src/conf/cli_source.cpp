@@ -184,12 +184,74 @@ bool parse_args(const std::vector<std::string>& raw, Layer layer, CommandLine& o
   return ok;
 }
 
+namespace {
+// True when the option `a` (written without '=') takes the next argument as its value.
+bool takes_value(const std::string& a) {
+  if (a == "-c" || a == "--inetd" || a == "--import-inetd" || a == "--import-xinetd" ||
+      a == "--dump-schema")
+    return true;
+  if (a.rfind("--", 0) != 0 || a.find('=') != std::string::npos) return false;
+  std::string key = a.substr(2);
+  if (auto dot = key.find('.'); dot != std::string::npos) key = key.substr(dot + 1);
+  const KeySpec* k = find_key(key);
+  return k && !is_bool_key(k);
+}
+}  // namespace
+
+bool split_ctl(const std::vector<std::string>& args, std::vector<std::string>& settings,
+               std::vector<std::string>& command, bool& help) {
+  settings.clear();
+  command.clear();
+  help = false;
+  bool ctl = false, in_command = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (in_command) {
+      command.push_back(a);
+    } else if (a == "ctl" && !ctl) {
+      ctl = true;
+    } else if (ctl && (a == "-h" || a == "--help")) {
+      help = true;
+    } else if (ctl && a == "--json") {
+      command.push_back(a);
+    } else if (!a.empty() && a[0] == '-') {
+      settings.push_back(a);
+      if (takes_value(a) && i + 1 < args.size()) settings.push_back(args[++i]);
+    } else if (ctl && a.find('=') == std::string::npos) {
+      command.push_back(a);  // the command: the rest is its arguments
+      in_command = true;
+    } else {
+      settings.push_back(a);
+    }
+  }
+  return ctl;
+}
+
+std::string ctl_help_text() {
+  return "usage: superd [-c FILE | --control_socket=PATH] ctl [--json] COMMAND [ARGS]\n\n"
+         "Asks the running superd, through its control socket (control_socket).\n\n"
+         "Commands:\n"
+         "  status                   superd and each service: state, counts, endpoints\n"
+         "  connections [SERVICE]    live connections: service, peer, pid or bytes, age\n"
+         "  sources [SERVICE]        busiest sources: accepted, refused, active now\n"
+         "  reload                   reload the configuration; the errors when it fails\n"
+         "  check                    what a reload would change, without reloading\n"
+         "  pause SERVICE            stop accepting; new connections wait in the backlog\n"
+         "  resume SERVICE           accept again (after pause or drain)\n"
+         "  drain SERVICE [TIMEOUT]  stop accepting; answer when the last connection ended\n"
+         "  signal SERVICE SIGNAL    send SIGNAL to the service's programs\n\n"
+         "--json answers in JSON. Exit status: 0 done, 1 the command failed, 2 superd\n"
+         "refused this user, 3 no control socket configured, 100 usage error,\n"
+         "111 superd cannot be reached.\n";
+}
+
 std::string help_text() {
   std::ostringstream os;
   os << "usage: superd [-c FILE] [--KEY=VALUE | --KEY VALUE | KEY=VALUE]... "
         "[--SERVICE.KEY=VALUE]...\n"
         "       superd -t | --check | --print-config | --inetd SERVICE | -h | -V\n"
-        "       superd --import-inetd FILE | --import-xinetd FILE\n\n"
+        "       superd --import-inetd FILE | --import-xinetd FILE\n"
+        "       superd ctl [--json] COMMAND [ARGS]  (superd ctl --help)\n\n"
         "A configuration-driven superserver. Default conf file: "
      << default_conf_path() << "\n\n"
      << actions() << "\n"

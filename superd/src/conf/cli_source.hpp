@@ -34,4 +34,14 @@ bool parse_args(const std::vector<std::string>& args, Layer layer, CommandLine& 
 /// The --help text: usage, actions and every key of the schema.
 std::string help_text();
 
+/// Finds `ctl` in `args`: `superd [SETTINGS] ctl [SETTINGS] COMMAND [ARGS]`.
+/// Returns false when `args` do not ask for it. Otherwise `settings` gets
+/// the settings before COMMAND (parse_args() reads them) and `command` the
+/// rest, with --json wherever it was; `help` is set by -h or --help.
+bool split_ctl(const std::vector<std::string>& args, std::vector<std::string>& settings,
+               std::vector<std::string>& command, bool& help);
+
+/// The usage of `superd ctl`: commands, options, exit codes.
+std::string ctl_help_text();
+
 }  // namespace superd::conf

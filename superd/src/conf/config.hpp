@@ -54,6 +54,7 @@ struct ServiceConfig {
   Argv exec;
   std::string builtin;
   std::optional<bool> wait;  ///< Unset: no for stream endpoints, yes for datagram.
+  bool listen_fds = false;   ///< A wait-mode program gets its socket as fd 3 (sd_listen_fds).
   // Child set-up.
   std::string user, group, chroot;
   FileMode umask;
@@ -108,6 +109,11 @@ struct GlobalConfig {
   std::string metrics;  ///< Where to serve Prometheus metrics: HOST:PORT or a Unix path; empty: off.
   /// `metrics` parsed (a TCP or Unix stream endpoint); unset when off.
   std::optional<net::Endpoint> metrics_endpoint;
+  /// The control socket `superd ctl` talks to (an absolute path); empty: none.
+  std::string control_socket;
+  FileMode control_socket_mode;  ///< Permissions of the control socket file (0600 by default).
+  std::vector<std::string> control_users;  ///< Users (names or uids) allowed besides root and superd's own.
+  std::vector<uid_t> control_uids;  ///< `control_users` resolved when the configuration loads.
   /// Values of keys valid in both scopes, set in the global section:
   /// the starting point of every service.
   ServiceConfig defaults;

@@ -8,6 +8,7 @@
 #include <climits>
 #include <set>
 
+#include "conf/control_keys.hpp"
 #include "conf/inetd_conf.hpp"
 #include "conf/ini_source.hpp"
 #include "conf/schema.hpp"
@@ -298,6 +299,7 @@ bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& 
   check_endpoint_clashes(out, diags);
   check_metrics(out, diags);
   settle_privileges(out, users, running, diags);
+  check_control(out, users, diags);
   return !has_errors(std::vector<Diagnostic>(diags.begin() + static_cast<long>(before), diags.end()));
 }
 

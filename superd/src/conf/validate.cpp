@@ -148,6 +148,7 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
       return;
     }
     if (s.wait) ck.error("wait", "'wait' applies only to exec services");
+    if (s.listen_fds) ck.error("listen_fds", "'listen_fds' applies only to exec services");
     for (const net::Endpoint& e : s.endpoints)
       if ((e.stream() && !it->second.stream) || (!e.stream() && !it->second.datagram))
         ck.error("port", "built-in '" + s.builtin + "' does not serve " +
@@ -164,10 +165,15 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
     ck.diags.back().severity = Severity::Warning;
     ck.ok = ok;
   }
-  for (const net::Endpoint& e : s.endpoints)
+  for (const net::Endpoint& e : s.endpoints) {
     if (!e.stream() && s.wait == false)
       ck.error("wait", "'wait = no' is not possible on datagram endpoint " + e.str(),
                "a datagram program gets the socket itself: use wait = yes");
+    if (s.listen_fds && e.stream() && !s.wait.value_or(false))
+      ck.error("listen_fds", "'listen_fds = yes' hands the socket itself to the program, but stream endpoint " +
+                                 e.str() + " starts one program per connection",
+               "add wait = yes");
+  }
 }
 
 void check_identity(Checker& ck, const UserDb& users, const Privileges& running) {

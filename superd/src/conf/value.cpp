@@ -307,32 +307,53 @@ bool parse_value(std::string_view text, Facility& out, std::string& error) {
   return false;
 }
 
-bool parse_value(std::string_view text, Signal& out, std::string& error) {
-  static const struct { const char* name; int number; const char* use; } kSignals[] = {
-      {"USR2", SIGUSR2, nullptr}, {"WINCH", SIGWINCH, nullptr}, {"URG", SIGURG, nullptr},
-      {"PWR", SIGPWR, nullptr}, {"TSTP", SIGTSTP, nullptr}, {"CONT", SIGCONT, nullptr},
-      {"TTIN", SIGTTIN, nullptr}, {"TTOU", SIGTTOU, nullptr}, {"ALRM", SIGALRM, nullptr},
-      {"VTALRM", SIGVTALRM, nullptr}, {"PROF", SIGPROF, nullptr}, {"IO", SIGIO, nullptr},
-      {"XCPU", SIGXCPU, nullptr}, {"XFSZ", SIGXFSZ, nullptr},
-      {"HUP", SIGHUP, "reloads superd"}, {"TERM", SIGTERM, "stops superd"},
-      {"INT", SIGINT, "stops superd"}, {"QUIT", SIGQUIT, "stops superd and its programs"},
-      {"USR1", SIGUSR1, "writes superd's status to its log"},
-      {"CHLD", SIGCHLD, "tells superd a program ended"}, {"PIPE", SIGPIPE, "is ignored by superd"},
-      {"KILL", SIGKILL, "cannot be caught"}, {"STOP", SIGSTOP, "cannot be caught"}};
+namespace {
+// The signals superd names, and why superd keeps those it uses for itself.
+struct SignalName {
+  const char* name;
+  int number;
+  const char* use;  ///< Why superd cannot forward it; nullptr when it can.
+};
+constexpr SignalName kSignals[] = {
+    {"USR2", SIGUSR2, nullptr}, {"WINCH", SIGWINCH, nullptr}, {"URG", SIGURG, nullptr},
+    {"PWR", SIGPWR, nullptr}, {"TSTP", SIGTSTP, nullptr}, {"CONT", SIGCONT, nullptr},
+    {"TTIN", SIGTTIN, nullptr}, {"TTOU", SIGTTOU, nullptr}, {"ALRM", SIGALRM, nullptr},
+    {"VTALRM", SIGVTALRM, nullptr}, {"PROF", SIGPROF, nullptr}, {"IO", SIGIO, nullptr},
+    {"XCPU", SIGXCPU, nullptr}, {"XFSZ", SIGXFSZ, nullptr},
+    {"HUP", SIGHUP, "reloads superd"}, {"TERM", SIGTERM, "stops superd"},
+    {"INT", SIGINT, "stops superd"}, {"QUIT", SIGQUIT, "stops superd and its programs"},
+    {"USR1", SIGUSR1, "writes superd's status to its log"},
+    {"CHLD", SIGCHLD, "tells superd a program ended"}, {"PIPE", SIGPIPE, "is ignored by superd"},
+    {"KILL", SIGKILL, "cannot be caught"}, {"STOP", SIGSTOP, "cannot be caught"}};
+
+const SignalName* find_signal(std::string_view text) {
   std::string name(text);
   for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   if (name.rfind("SIG", 0) == 0) name.erase(0, 3);
-  for (const auto& sig : kSignals) {
-    if (name != sig.name) continue;
-    if (sig.use) {
-      error = "SIG" + name + " " + sig.use + " and cannot be forwarded";
-      return false;
-    }
-    out = Signal{sig.number, "SIG" + name};
-    return true;
+  for (const auto& sig : kSignals)
+    if (name == sig.name) return &sig;
+  return nullptr;
+}
+}  // namespace
+
+bool signal_by_name(std::string_view text, Signal& out) {
+  const SignalName* sig = find_signal(text);
+  if (!sig) return false;
+  out = Signal{sig->number, std::string("SIG") + sig->name};
+  return true;
+}
+
+bool parse_value(std::string_view text, Signal& out, std::string& error) {
+  const SignalName* sig = find_signal(text);
+  if (!sig) {
+    error = quoted(text) + " is not a signal superd can forward (e.g. SIGUSR2, SIGWINCH)";
+    return false;
   }
-  error = quoted(text) + " is not a signal superd can forward (e.g. SIGUSR2, SIGWINCH)";
-  return false;
+  if (sig->use) {
+    error = std::string("SIG") + sig->name + " " + sig->use + " and cannot be forwarded";
+    return false;
+  }
+  return signal_by_name(text, out);
 }
 
 bool parse_value(std::string_view text, LogLevel& out, std::string& error) {

@@ -98,6 +98,9 @@ bool parse_value(std::string_view text, EnvName& out, std::string& error);
 bool parse_value(std::string_view text, net::Cidr& out, std::string& error);
 bool parse_value(std::string_view text, net::Pattern& out, std::string& error);
 
+/// Any signal superd knows by name ("SIGTERM", "TERM", "term"), including
+/// those forward_signals refuses; false when `text` names none.
+bool signal_by_name(std::string_view text, Signal& out);
 /// Splits `text` into words like a POSIX shell, without any expansion.
 bool split_words(std::string_view text, std::vector<std::string>& words, std::string& error);
 /// The inverse for one word: `word` as split_words() reads it back (in a

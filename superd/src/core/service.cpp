@@ -155,7 +155,7 @@ void Service::set_mode(ListenSocket& l) {
 
 void Service::arm(ListenSocket& l) {
   if (ctx_.stopping || released_ || !owns(l) || l.closed || l.watching || l.child_running ||
-      l.backing_off || held_)
+      l.backing_off || held_ || counters_->hold != Hold::None)
     return;
   l.watching = true;
   // The wait holds the socket, not the service: it goes to whoever owns the
@@ -179,6 +179,8 @@ void Service::back_off(ListenSocket& l, std::chrono::steady_clock::duration dela
 }
 
 void Service::on_ready(ListenSocket& l) {
+  // Paused or drained while the wait was pending: resume() watches it again.
+  if (counters_->hold != Hold::None) return;
   set_mode(l);
   if (l.port) {
     std::uint64_t before = l.port->stats().answered;
@@ -214,6 +216,7 @@ const char* Service::check_limits(bool& pause, Refusal& why) {
         });
       }
       paused_ = true;
+      pause_reason_ = "max_rate";
       return "max_rate";
     }
     case Admission::PauseInstances:
@@ -222,7 +225,7 @@ const char* Service::check_limits(bool& pause, Refusal& why) {
   why = a == Admission::PauseInstances ? Refusal::MaxInstances : Refusal::MaxConnections;
   const char* reason = refusal_name(why);
   pause = cfg_.busy_message.empty() || cfg_.max_instances == 0;
-  if (pause) paused_ = true;
+  if (pause) paused_ = true, pause_reason_ = reason;
   return reason;
 }
 
@@ -355,6 +358,7 @@ void Service::finish(const Peer& peer, double started) {
 }
 
 void Service::capacity_back() {
+  counters_->settle_drain();
   if (held_) {
     retry_timer_.cancel();  // a program ended: its process slot may be free now
     return retry_held();

@@ -31,6 +31,14 @@ namespace superd::core {
 
 class StreamSession;
 
+/// What `superd ctl` holds a service to: it accepts only when None.
+enum class Hold : std::uint8_t {
+  None,      ///< Accepting (limits permitting).
+  Paused,    ///< `pause`: connections wait in the backlog until `resume`.
+  Draining,  ///< `drain`: not accepting; live connections finish.
+  Drained,   ///< `drain` done: the last connection ended; not accepting until `resume`.
+};
+
 /// A service's counts, kept by the Supervisor under the service's name, so
 /// the Service that replaces it on a reload continues them and connections
 /// of the old one still count against the limits.
@@ -39,6 +47,18 @@ struct ServiceCounters {
   std::weak_ptr<Service> current;  ///< The Service serving under this name now.
   SourceCounter sources;  ///< Live connections per source (max_per_source, TCPCONNNUM).
   SourceHistory history;  ///< Connections and refusals per source since the start.
+  /// Kept here, under the name, so that it lasts through reloads until `resume`.
+  Hold hold = Hold::None;
+  /// Runs once when a drain ends (Draining becomes Drained); may be empty.
+  std::function<void()> drained;
+  /// Draining with nothing active any more: becomes Drained and runs `drained`.
+  void settle_drain() {
+    if (hold != Hold::Draining || stats.active > 0) return;
+    hold = Hold::Drained;
+    auto done = std::move(drained);
+    drained = nullptr;
+    if (done) done();
+  }
 };
 
 /// One service's sockets and connections. Loop thread only.
@@ -62,6 +82,9 @@ class Service : public std::enable_shared_from_this<Service> {
   bool lost_socket() const;
   /// Bound addresses, for the log.
   std::vector<std::string> addresses() const;
+  /// The limit that keeps it from accepting now ("max_instances",
+  /// "max_connections", "max_rate"), or nullptr.
+  const char* limited_by() const { return paused_ ? pause_reason_ : nullptr; }
   const conf::ServiceConfig& config() const { return cfg_; }
   const ServiceStats& stats() const { return counters_->stats; }
 
@@ -136,6 +159,7 @@ class Service : public std::enable_shared_from_this<Service> {
   LazyTimer rate_timer_;
   bool rate_waiting_ = false;
   bool paused_ = false;
+  const char* pause_reason_ = nullptr;  ///< The limit that set `paused_`.
   bool pause_logged_ = false;
   bool released_ = false;
   /// start_child found no process to make (EAGAIN, ENOMEM) and may retry.

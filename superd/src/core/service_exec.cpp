@@ -130,8 +130,12 @@ void Service::run_waiting(ListenSocket& l) {
   ++counters_->stats.active;
   ++counters_->stats.served;
   int fd = l.desc.native_handle();
+  // listen_fds: the socket goes to fd 3 as systemd passes it; stdin and
+  // stdout (and stderr = socket) are /dev/null.
+  if (cfg_.listen_fds) proc::add_listen_fds(plan, fd, cfg_.name);
   auto sock = l.shared_from_this();
-  bool started = start_child(plan, l.address, fd, [this, sock, fd](int status, double t0, pid_t pid) {
+  bool started = start_child(plan, l.address, cfg_.listen_fds ? ctx_.null_fd : fd,
+                             [this, sock, fd](int status, double t0, pid_t pid) {
     sock->child_running = false;
     --counters_->stats.active;
     counters_->stats.exits.add(status);

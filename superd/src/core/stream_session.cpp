@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace superd::core {
@@ -175,6 +176,16 @@ void SessionSet::abort_all(const void* owner) {
     if (!owner || s->owner() == owner) all.push_back(s);
   for (const auto& s : all) s->abort("shutdown");
   if (!owner) sweep_.cancel();
+}
+
+std::vector<const StreamSession*> SessionSet::list() const {
+  std::vector<const StreamSession*> out;
+  out.reserve(sessions_.size());
+  for (const auto& [p, s] : sessions_) out.push_back(p);
+  std::sort(out.begin(), out.end(), [](const StreamSession* a, const StreamSession* b) {
+    return a->started() != b->started() ? a->started() < b->started() : a < b;
+  });
+  return out;
 }
 
 std::size_t SessionSet::count(const void* owner) const {

@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/context.hpp"
 #include "superd/builtin.hpp"
@@ -89,6 +90,8 @@ class SessionSet {
   void abort_all(const void* owner = nullptr);
   /// Live sessions of `owner`.
   std::size_t count(const void* owner) const;
+  /// The live sessions, oldest first; valid until the loop runs again.
+  std::vector<const StreamSession*> list() const;
   std::size_t size() const { return sessions_.size(); }
   /// Forgets every session without ending it (destruction).
   void clear() { sessions_.clear(); }

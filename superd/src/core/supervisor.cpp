@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <chrono>
 
@@ -30,6 +31,7 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
       ctx_{io_, log, children_, sessions_, spawner_},
       registry_(io_, system_v6only_default()),
       watch_(io_, log, [this] { queue_reload(); }),
+      control_(io_, log, [this](const ControlRequest& r, ControlReply reply) { on_control(r, std::move(reply)); }),
       metrics_(io_, log, [this] { return metrics_text(); }),
       signals_(io_),
       shutdown_timer_(io_),
@@ -61,6 +63,7 @@ Supervisor::~Supervisor() {
 }
 
 bool Supervisor::start(std::shared_ptr<const conf::Config> config, std::string& error) {
+  started_at_ = now_seconds();
   registry_.adopt_inherited(log_);
   if (!apply(std::move(config), error, true)) {
     registry_.close_unclaimed(log_);
@@ -144,14 +147,17 @@ void Supervisor::queue_reload() {
 }
 
 void Supervisor::write_status() const {
-  for (const auto& s : services_) {
-    const ServiceStats& st = s->stats();
-    log::Record r(log::kNotice, "status");
-    r.add("service", s->config().name).add("active", st.active).add("served", st.served);
-    log_.write(r.add("refused", st.refused).add("failed", st.failed));
+  std::vector<StatusLine> lines = status_fields(status_view());
+  // The services and the totals first, as the dump always began; then superd's own line.
+  std::rotate(lines.begin(), lines.begin() + 1, lines.end());
+  for (const StatusLine& line : lines) {
+    log::Record r(log::kNotice, "status", line.label);
+    for (const StatusField& f : line.fields) {
+      if (f.numeric) r.add(f.key, f.number);
+      else r.add(f.key, std::string_view(f.text));
+    }
+    log_.write(r);
   }
-  log::Record r(log::kNotice, "status");
-  log_.write(r.add("programs", children_.size()).add("sessions", sessions_.size()));
 }
 
 void Supervisor::begin_shutdown(bool stop_children) {
@@ -170,6 +176,8 @@ void Supervisor::begin_shutdown(bool stop_children) {
                              " connection(s)");
   for (auto& s : services_) s->release();
   registry_.close_all();
+  end_drains("", false, "superd is stopping");
+  control_.close();
   sessions_.finish_all();
   shutdown_deadline_ = now_seconds() + config_->global.shutdown_timeout.value;
   check_shutdown_done();

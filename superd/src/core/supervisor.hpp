@@ -20,6 +20,8 @@
 #include "core/conf_watch.hpp"
 #include "core/metrics.hpp"
 #include "core/context.hpp"
+#include "core/control.hpp"
+#include "core/control_render.hpp"
 #include "core/reload_plan.hpp"
 #include "core/service.hpp"
 #include "core/socket_registry.hpp"
@@ -62,17 +64,27 @@ class Supervisor {
   /// built-ins answer until `timeout` seconds pass without a datagram.
   int serve_inetd(std::shared_ptr<const conf::Config> config, const std::string& name, int fd,
                   std::string& error);
-  /// Loads the configuration again and applies it, all or nothing (SIGHUP).
-  /// Returns false, with the reasons logged, when nothing changed.
-  bool reload();
-  /// Writes the status dump: a line per service (active, served, refused,
-  /// failed) and one of programs and sessions (SIGUSR1).
+  /// What a reload did: the plan it applied, or why it changed nothing.
+  struct ReloadResult {
+    bool ok = false;
+    std::string conf_path;  ///< The conf file read.
+    ReloadPlan plan;        ///< What changed, when `ok`.
+    std::vector<Diagnostic> diags;  ///< Every problem found, and notes.
+    std::string error;      ///< Why it failed, as logged ("reload failed: ...").
+  };
+  /// Loads the configuration again and applies it, all or nothing (SIGHUP,
+  /// `superd ctl reload`). The reasons of a failure are logged and returned.
+  ReloadResult reload();
+  /// Writes the status dump (SIGUSR1): the lines of `superd ctl status`, as
+  /// "status" records: one per service, the totals, then superd itself.
   void write_status() const;
   /// The Prometheus text exposition of every counter (the metrics endpoint).
   std::string metrics_text() const;
 
  private:
-  bool apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial);
+  /// Applies `next`; on success `done_plan` (when given) gets the plan applied.
+  bool apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial,
+             ReloadPlan* done_plan = nullptr);
   void retire(const std::shared_ptr<Service>& removed);
   /// Hands `s` the registry's sockets of its endpoints and starts it.
   void start_service(Service& s);
@@ -90,6 +102,23 @@ class Supervisor {
   void forward(int sig);
   void on_signal(int sig);
   void begin_shutdown(bool stop_children);
+  // `superd ctl` (supervisor_control.cpp).
+  struct DrainWait;
+  void on_control(const ControlRequest& r, ControlReply reply);
+  StatusView status_view() const;
+  std::vector<ConnectionView> connection_views(const std::string& service) const;
+  std::vector<SourceView> source_views(const std::string& service) const;
+  void control_check(const ControlRequest& r, const ControlReply& reply);
+  /// pause, resume, drain.
+  void control_hold(const ControlRequest& r, const ControlReply& reply);
+  void control_drain(const ControlRequest& r, const ControlReply& reply, ServiceCounters& c);
+  void drain_timed_out(const std::shared_ptr<DrainWait>& w);
+  void control_signal(const ControlRequest& r, const ControlReply& reply);
+  /// The enabled service `r` names; null, after answering why, when there is none.
+  std::shared_ptr<Service> control_service(const ControlRequest& r, const ControlReply& reply) const;
+  /// Answers the drains of `service` waiting; `ok` false with `why` when cut short.
+  void end_drains(const std::string& service, bool ok, const std::string& why);
+  void record_reload(const ReloadResult& r);
   void check_shutdown_done();
   void end_shutdown();
 
@@ -107,10 +136,16 @@ class Supervisor {
   std::vector<std::shared_ptr<Service>> services_;  ///< Enabled services, in configuration order.
   std::map<std::string, std::shared_ptr<ServiceCounters>> counters_;  ///< By service name.
   ConfWatch watch_;  ///< The inetd_conf files of the running configuration.
+  ControlServer control_;  ///< The control socket, when control_socket names one.
+  std::vector<std::shared_ptr<DrainWait>> drains_;  ///< `superd ctl drain` clients waiting.
   MetricsServer metrics_;  ///< The `metrics` endpoint.
   double start_time_ = 0;  ///< Wall-clock seconds since the epoch at construction.
+  double started_at_ = 0;  ///< now_seconds() at start(), for the uptime.
   std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;
   bool last_reload_ok_ = true;
+  LastReload last_reload_ = LastReload::None;
+  double last_reload_at_ = 0;    ///< now_seconds() of the last reload.
+  std::string last_reload_error_;  ///< Why the last reload failed.
   boost::asio::signal_set signals_;
   boost::asio::steady_timer shutdown_timer_, shutdown_poll_;
   double shutdown_deadline_ = 0;

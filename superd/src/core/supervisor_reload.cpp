@@ -48,45 +48,50 @@ std::string Supervisor::status_line() const {
          std::to_string(children_.size()) + " program(s)";
 }
 
-bool Supervisor::reload() {
+Supervisor::ReloadResult Supervisor::reload() {
+  ReloadResult r;
   if (ctx_.stopping) {
     log_.log(log::kNotice, "SIGHUP while stopping: not reloading");
-    return false;
+    r.error = "superd is stopping: not reloading";
+    return r;
   }
   sys::sd_notify("RELOADING=1\nMONOTONIC_USEC=" + monotonic_usec());
   log_.log(log::kNotice, "reloading the configuration");
-  std::vector<Diagnostic> diags;
   std::shared_ptr<const conf::Config> next;
   std::string error;
-  bool ok = false;
   try {
-    next = loader_(diags);
-    ok = next && apply(next, error, false);
+    next = loader_(r.diags);
+    r.ok = next && apply(next, error, false, &r.plan);
   } catch (const std::exception& e) {  // exhausted memory or descriptors: nothing was committed
     error = std::string("internal error: ") + e.what();
     if (std::string trouble = roll_back(); !trouble.empty()) error += "; " + trouble;
   }
-  if (!ok && log_setup_) {
+  r.conf_path = next ? next->conf_path : config_->conf_path;
+  if (!r.ok && log_setup_) {
     // logrotate's SIGHUP must still get the log file reopened.
     std::string ignored;
     log_setup_(*config_, ignored);
   }
-  if (!next) {
-    for (const Diagnostic& d : diags) log::log_diagnostic(log_, d);
-    log_.log(log::kErr, "reload failed: the configuration is invalid; still serving the previous one");
-  } else if (!ok) {
-    log_.log(log::kErr, "reload failed: " + error + "; still serving the previous configuration");
-  } else {
-    for (const Diagnostic& d : diags) log::log_diagnostic(log_, d);
-  }
-  ++(ok ? reloads_ok_ : reloads_failed_);
-  last_reload_ok_ = ok;
+  for (const Diagnostic& d : r.diags) log::log_diagnostic(log_, d);
+  if (!next) r.error = "reload failed: the configuration is invalid; still serving the previous one";
+  else if (!r.ok) r.error = "reload failed: " + error + "; still serving the previous configuration";
+  if (!r.ok) log_.log(log::kErr, r.error);
+  record_reload(r);
   sys::release_free_memory();  // the configuration replaced, or the one refused
   sys::sd_notify("READY=1\n" + status_line());
-  return ok;
+  return r;
 }
 
-bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial) {
+void Supervisor::record_reload(const ReloadResult& r) {
+  ++(r.ok ? reloads_ok_ : reloads_failed_);
+  last_reload_ok_ = r.ok;
+  last_reload_ = r.ok ? LastReload::Ok : LastReload::Failed;
+  last_reload_at_ = now_seconds();
+  last_reload_error_ = r.error;
+}
+
+bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& error, bool initial,
+                       ReloadPlan* done_plan) {
   static const conf::Config kNothing;
   ReloadPlan plan = plan_reload(config_ ? *config_ : kNothing, *next, registry_.v6only_default());
   const SocketPlan* failed = nullptr;
@@ -107,9 +112,11 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
     }
     done.push_back(c);
   }
+  if (ok) ok = control_.prepare(next->global, error);
   if (ok) ok = metrics_.prepare(next->global.metrics_endpoint, error);
   if (ok && !initial && log_setup_) ok = log_setup_(*next, error);
   if (!ok) {
+    control_.rollback();
     metrics_.rollback();
     for (auto it = done.rbegin(); it != done.rend(); ++it) {
       OptionChange back = *it;
@@ -122,6 +129,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   }
   // From here on nothing fails: the new configuration is committed.
   registry_.commit();
+  control_.commit(next->global);
   metrics_.commit();
   std::set<std::string> unchanged(plan.unchanged.begin(), plan.unchanged.end());
   std::map<std::string, std::shared_ptr<Service>> old;
@@ -165,6 +173,7 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   } else {
     log_plan(plan);
   }
+  if (done_plan) *done_plan = std::move(plan);
   return true;
 }
 

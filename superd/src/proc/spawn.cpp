@@ -82,7 +82,20 @@ SUPERD_CHILD_CODE int child_main(void* arg) {
   if (::setsid() < 0) child_fail(a, kSetsid);
   if (::dup2(p.fd0, 0) < 0 || ::dup2(p.fd1, 1) < 0 || ::dup2(p.fd2, 2) < 0)
     child_fail(a, kDup2);
-  if (!close_from(3, p.max_fd)) child_fail(a, kCloseFds);
+  if (p.fd3 >= 0) {
+    // dup2 onto itself would keep close-on-exec: clear it instead.
+    if (p.fd3 == 3 ? ::fcntl(3, F_SETFD, 0) < 0 : ::dup2(p.fd3, 3) < 0) child_fail(a, kDup2);
+  }
+  if (!close_from(p.fd3 >= 0 ? 4 : 3, p.max_fd)) child_fail(a, kCloseFds);
+  if (p.listen_pid) {
+    // sd_listen_fds() checks LISTEN_PID against getpid(): only the child knows it.
+    char digits[16];
+    int n = 0;
+    for (unsigned long v = static_cast<unsigned long>(::getpid()); v > 0 || n == 0; v /= 10)
+      digits[n++] = static_cast<char>('0' + v % 10);
+    for (int i = 0; i < n; ++i) p.listen_pid[i] = digits[n - 1 - i];
+    p.listen_pid[n] = '\0';
+  }
   for (const auto& r : t.rlimits)
     if (::setrlimit(static_cast<__rlimit_resource>(r.resource), &r.value) != 0)
       child_fail(a, kRlimit);

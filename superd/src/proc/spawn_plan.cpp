@@ -63,4 +63,17 @@ void build_env(const ProgramTemplate& t, const PeerInfo& p, SpawnPlan& plan) {
   plan.envp.push_back(nullptr);
 }
 
+void add_listen_fds(SpawnPlan& plan, int fd, const std::string& name) {
+  constexpr std::string_view kPid = "LISTEN_PID=";
+  plan.fd3 = fd;
+  plan.env.push_back("LISTEN_FDS=1");
+  plan.env.push_back("LISTEN_FDNAMES=" + name);
+  // Room for any pid; the child writes its digits and a terminating NUL.
+  plan.env.push_back(std::string(kPid) + std::string(20, '0'));
+  plan.envp.clear();
+  for (std::string& e : plan.env) plan.envp.push_back(e.data());
+  plan.envp.push_back(nullptr);
+  plan.listen_pid = plan.env.back().data() + kPid.size();
+}
+
 }  // namespace superd::proc

@@ -54,10 +54,18 @@ struct SpawnPlan {
   std::vector<std::string> env;  ///< Storage for envp.
   std::vector<char*> envp;       ///< Null-terminated.
   int fd0 = -1, fd1 = -1, fd2 = -1;  ///< Become the child's 0, 1 and 2.
+  int fd3 = -1;  ///< Becomes the child's 3 when set (listen_fds); the rest are closed.
+  /// Points at the digits of a "LISTEN_PID=" entry of `env`, which the
+  /// child fills with its own pid (unknown before it exists); null when none.
+  char* listen_pid = nullptr;
   int max_fd = 1024;             ///< Fallback bound for closing descriptors without close_range.
 };
 
 /// Fills `plan.env`/`plan.envp` from the template and the peer.
 void build_env(const ProgramTemplate& t, const PeerInfo& peer, SpawnPlan& plan);
+
+/// After build_env: passes `fd` as systemd's socket activation does (as fd 3,
+/// with LISTEN_FDS=1, LISTEN_FDNAMES=`name` and LISTEN_PID, set in the child).
+void add_listen_fds(SpawnPlan& plan, int fd, const std::string& name);
 
 }  // namespace superd::proc
