@@ -277,6 +277,7 @@ bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& 
   for (const Setting* s : all)
     if (!s->section.empty() && seen.insert(s->section).second) out.service_order.push_back(s->section);
 
+  out.services.reserve(out.service_order.size());  // ServiceConfig is 1 KiB: no moves
   for (const std::string& name : out.service_order) {
     ServiceConfig svc = out.global.defaults;
     svc.name = name;
