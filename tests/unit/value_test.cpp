@@ -218,6 +218,16 @@ BOOST_AUTO_TEST_CASE(stderr_modes) {
              "'file' is not a stderr mode (expected log, socket or null)");
 }
 
+BOOST_AUTO_TEST_CASE(proxy_protocol_settings) {
+  using superd::net::ProxyVersion;
+  BOOST_TEST((parsed<ProxyVersion>("no") == ProxyVersion::Off));
+  BOOST_TEST((parsed<ProxyVersion>("v1") == ProxyVersion::V1));
+  BOOST_TEST((parsed<ProxyVersion>("v2") == ProxyVersion::V2));
+  BOOST_TEST((parsed<ProxyVersion>("any") == ProxyVersion::Any));
+  BOOST_TEST(error_of<ProxyVersion>("yes") ==
+             "'yes' is not a PROXY protocol setting (expected no, v1, v2 or any)");
+}
+
 BOOST_AUTO_TEST_CASE(log_formats) {
   BOOST_TEST((parsed<superd::log::Format>("text") == superd::log::Format::Text));
   BOOST_TEST((parsed<superd::log::Format>("logfmt") == superd::log::Format::Logfmt));

@@ -72,6 +72,9 @@ struct ServiceConfig {
   Seconds timeout;
   std::vector<net::Pattern> allow, deny;
   std::vector<net::Cidr> cidr_allow, cidr_deny;
+  // PROXY protocol: a header before the client's bytes names the client.
+  net::ProxyVersion proxy_protocol = net::ProxyVersion::Off;
+  std::vector<net::Cidr> proxy_from;  ///< Peers allowed to send the header.
   // Unix endpoints.
   FileMode socket_mode;
   std::string socket_owner, socket_group;

@@ -134,6 +134,29 @@ void check_socket_options(Checker& ck) {
     check_applies(ck, o.key, o.applies);
 }
 
+// The header is read from an accepted connection, before anything else:
+// there is none to read from in wait mode or on a datagram socket. Where a
+// header may come over IP, the balancers must be named, or any client could
+// claim any address.
+void check_proxy(Checker& ck) {
+  ServiceConfig& s = ck.s;
+  if (s.proxy_protocol == net::ProxyVersion::Off) return;
+  bool has_exec = !s.exec.words.empty();
+  bool inet_stream = false;
+  for (const net::Endpoint& e : s.endpoints) {
+    if (!e.stream())
+      ck.error("proxy_protocol", "'proxy_protocol' applies to stream endpoints only, not to " + e.str());
+    else if (has_exec && s.wait.value_or(false))
+      ck.error("proxy_protocol", "'proxy_protocol' needs wait = no: in wait mode the program accepts on " +
+                                     e.str() + " and superd reads no header");
+    inet_stream = inet_stream || (e.stream() && !e.unix_domain());
+  }
+  if (inet_stream && s.proxy_from.empty())
+    ck.error("proxy_protocol", "'proxy_protocol = " + std::string(net::proxy_version_name(s.proxy_protocol)) +
+                                   "' without 'proxy_from' would let any client claim any address",
+             "list the balancers' addresses: proxy_from = 10.0.0.5/32");
+}
+
 void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
   ServiceConfig& s = ck.s;
   bool has_exec = !s.exec.words.empty(), has_builtin = !s.builtin.empty();
@@ -331,6 +354,7 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
   check_endpoints(ck);
   check_socket_options(ck);
   check_handler(ck, builtins);
+  check_proxy(ck);
   check_identity(ck, users, running);
   if (!s.chroot.empty() && s.chroot[0] != '/')
     ck.error("chroot", "chroot directory '" + s.chroot + "' must be an absolute path");

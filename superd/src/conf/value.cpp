@@ -293,6 +293,15 @@ bool parse_value(std::string_view text, log::Format& out, std::string& error) {
   return false;
 }
 
+bool parse_value(std::string_view text, net::ProxyVersion& out, std::string& error) {
+  if (text == "no") return out = net::ProxyVersion::Off, true;
+  if (text == "v1") return out = net::ProxyVersion::V1, true;
+  if (text == "v2") return out = net::ProxyVersion::V2, true;
+  if (text == "any") return out = net::ProxyVersion::Any, true;
+  error = quoted(text) + " is not a PROXY protocol setting (expected no, v1, v2 or any)";
+  return false;
+}
+
 bool parse_value(std::string_view text, Facility& out, std::string& error) {
   static const struct { const char* name; int value; } kFacilities[] = {
       {"auth", LOG_AUTH}, {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON}, {"daemon", LOG_DAEMON},

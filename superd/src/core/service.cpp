@@ -299,6 +299,11 @@ void Service::serve_connection(int fd) {
 }
 
 void Service::on_connection(int fd, Peer& peer) {
+  if (cfg_.proxy_protocol != net::ProxyVersion::Off) return read_proxy_header(fd, peer);
+  admit_and_serve(fd, peer);
+}
+
+void Service::admit_and_serve(int fd, Peer& peer) {
   if (peer.ip && !cfg_.access.empty()) {
     std::string why = cfg_.access.decide(peer.addr, "");
     if (!why.empty()) return refuse(fd, peer, Refusal::Access, why, false);
@@ -332,7 +337,7 @@ void Service::refuse(int fd, const Peer& peer, Refusal why, const std::string& r
   ::close(fd);
   counters_->stats.refuse(why);
   counters_->history.refused(peer.source);
-  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, why, rule);
+  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, why, rule, peer.via);
 }
 
 void Service::begin(Peer& peer) {
