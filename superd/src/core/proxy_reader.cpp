@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/proxy_reader.hpp"
 
+#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -34,7 +35,7 @@ void ProxyReader::start(asio::io_context& io, int fd, net::ProxyVersion accept,
 }
 
 ProxyReader::ProxyReader(asio::io_context& io, int fd, net::ProxyVersion accept, Done done)
-    : sock_(io, fd), timer_(io), accept_(accept), done_(std::move(done)) {}
+    : sock_(io, fd), timer_(io), accept_(accept), done_(std::move(done)), flags_(::fcntl(fd, F_GETFL)) {}
 
 void ProxyReader::wait() {
   sock_.async_wait(asio::posix::descriptor_base::wait_read,
@@ -83,6 +84,8 @@ void ProxyReader::finish(net::ProxyHeader h) {
   boost::system::error_code ignored;
   sock_.cancel(ignored);
   int fd = sock_.release();
+  // Asio made it non-blocking for its wait; a program expects it as accepted.
+  if (flags_ >= 0) ::fcntl(fd, F_SETFL, flags_);
   Done done = std::move(done_);
   done(fd, h);
 }

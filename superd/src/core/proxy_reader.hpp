@@ -45,6 +45,7 @@ class ProxyReader : public std::enable_shared_from_this<ProxyReader> {
   net::ProxyVersion accept_;
   Done done_;
   std::string buf_;      ///< Header bytes consumed so far (all of an incomplete header).
+  int flags_;            ///< The descriptor's file status flags, restored when it is handed back.
   bool finished_ = false;
 };
 
