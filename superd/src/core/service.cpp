@@ -311,7 +311,8 @@ void Service::admit_and_serve(int fd, Peer& peer) {
   if (cfg_.max_per_source >= 0 && counters_->sources.count(peer.source) >= cfg_.max_per_source)
     return refuse(fd, peer, Refusal::MaxPerSource, "", true);
   begin(peer);
-  if (builtin_) serve_builtin(fd, peer);
+  if (cfg_.tls) serve_tls(fd, peer);
+  else if (builtin_) serve_builtin(fd, peer);
   else serve_program(fd, peer);
 }
 
@@ -329,7 +330,7 @@ bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len, const 
 }
 
 void Service::refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy) {
-  if (send_busy && !cfg_.busy_message.empty()) {
+  if (send_busy && !cfg_.busy_message.empty() && !cfg_.tls) {  // a TLS client could not read it
     std::string msg = cfg_.busy_message + "\r\n";
     ssize_t ignored = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)ignored;

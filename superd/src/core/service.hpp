@@ -117,6 +117,8 @@ class Service : public std::enable_shared_from_this<Service> {
   void on_proxy_header(int fd, Peer peer, const net::ProxyHeader& h);
   /// Access rules and max_per_source, then the built-in or program.
   void admit_and_serve(int fd, Peer& peer);
+  /// TLS: the handshake, then the built-in or program on the relay's plain end (service_tls.cpp).
+  void serve_tls(int fd, Peer& peer);
   bool admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint);
   /// Turns `peer` away; `rule` is the access rule that decided, if one did.
   void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
@@ -197,6 +199,7 @@ struct Service::Peer {
   bool has_local = false;  ///< The header named the address the client connected to, too.
   net::IpAddress local_addr;
   std::uint16_t local_port = 0;
+  std::vector<std::string> tls_env;  ///< SSL_* entries for a program's environment (TLS).
 };
 
 /// A client kept until a process can be made for it.

@@ -45,6 +45,13 @@ void Service::serve_program(int fd, const Peer& peer) {
   proc::SpawnPlan plan;
   plan.program = &program_;
   proc::build_env(program_, info, plan);
+  if (!peer.tls_env.empty()) {  // TLS session facts, after the UCSPI variables
+    plan.envp.pop_back();
+    plan.env.insert(plan.env.end(), peer.tls_env.begin(), peer.tls_env.end());
+    plan.envp.clear();
+    for (std::string& e : plan.env) plan.envp.push_back(e.data());
+    plan.envp.push_back(nullptr);
+  }
   bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
     ctx_.last_status = status;
     counters_->stats.exits.add(status);

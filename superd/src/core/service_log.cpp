@@ -21,7 +21,8 @@ double Service::limit_value(Refusal limit) const {
     case Refusal::MaxInstances: return cfg_.max_instances;
     case Refusal::MaxConnections: return ctx_.global().max_connections;
     case Refusal::Access:
-    case Refusal::Proxy: break;
+    case Refusal::Proxy:
+    case Refusal::Tls: break;
   }
   return -1;
 }

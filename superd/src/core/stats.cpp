@@ -14,6 +14,7 @@ const char* refusal_name(Refusal r) {
     case Refusal::MaxInstances: return "max_instances";
     case Refusal::MaxConnections: return "max_connections";
     case Refusal::Proxy: return "proxy";
+    case Refusal::Tls: return "tls";
   }
   return "unknown";
 }
