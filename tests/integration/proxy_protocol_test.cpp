@@ -141,6 +141,29 @@ BOOST_AUTO_TEST_CASE(haproxy_send_proxy_v1_and_v2_name_the_client) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(haproxy_in_front_of_tls_header_first) {
+  BOOST_REQUIRE_MESSAGE(has(kHaproxy), kHaproxy + " is needed (package haproxy)");
+  TempDir certs;
+  RunResult made = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", certs.path() + "/k.pem", "-out",
+                        certs.path() + "/c.pem", "-days", "2", "-subj", "/CN=localhost"});
+  BOOST_REQUIRE_MESSAGE(made.status == 0, made.err);
+  // The balancer passes TLS through untouched and puts its header in front.
+  Running r("[tls]\nport = 127.0.0.1:@P0@\nproxy_protocol = v2\nproxy_from = 127.0.0.1\n" + user_line() +
+                "exec = /bin/sh -c 'echo $TCPREMOTEIP $TCPLOCALPORT $SSL_PROTOCOL'\ntls_cert = " + certs.path() +
+                "/c.pem\ntls_key = " + certs.path() + "/k.pem\n",
+            2);
+  std::string cfg = r.dir.write("haproxy.cfg", r.expand(
+      "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 20s\n  timeout server 20s\n"
+      "listen tls\n  bind 127.0.0.1:@P1@\n  server s1 127.0.0.1:@P0@ send-proxy-v2\n"));
+  Background haproxy({kHaproxy, "-db", "-f", cfg}, r.dir.path() + "/haproxy.log");
+  BOOST_REQUIRE(wait_listening(r.ports[1]));
+  RunResult out = run({"/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(r.ports[1]),
+                       "-ign_eof", "-quiet"});
+  BOOST_TEST(out.out == "127.0.0.1 " + std::to_string(r.ports[1]) + " TLSv1.3\n", out.out + out.err + r.superd->log());
+  BOOST_TEST(r.superd->wait_log(" via=127.0.0.1:"), r.superd->log());
+}
+
 BOOST_AUTO_TEST_CASE(builtin_echo_behind_hand_written_headers) {
   Running r(kEcho);
   // v1 with the client's bytes in the same segment.
