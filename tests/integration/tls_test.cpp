@@ -91,6 +91,29 @@ BOOST_AUTO_TEST_CASE(builtin_echo_of_one_mebibyte_through_socat) {
   BOOST_TEST(t.superd().wait_log("bytes_in=1048576 bytes_out=1048576"), t.superd().log());
 }
 
+BOOST_AUTO_TEST_CASE(program_half_close_both_ways) {
+  BOOST_REQUIRE_MESSAGE(has("socat"), "socat is needed");
+  // cat reads the client's bytes to EOF (the client's close_notify), writes
+  // them back, and exits: the client reads everything, then EOF.
+  TlsRunning t("[cat]\nport = 127.0.0.1:@P0@\nexec = /bin/cat\n" + user_line() + keys_in_certs());
+  std::string data(300000, 'c');
+  RunResult r = run({"socat", "-t", "10", "-", "OPENSSL:127.0.0.1:" + std::to_string(t.port()) + ",verify=0"}, data);
+  BOOST_TEST(r.out.size() == data.size(), r.err + t.superd().log());
+  BOOST_TEST(r.status == 0);
+  BOOST_TEST(t.superd().wait_log("end service=cat peer=127.0.0.1:"), t.superd().log());
+  BOOST_TEST(t.superd().wait_log("status=exit:0"), t.superd().log());
+}
+
+BOOST_AUTO_TEST_CASE(builtin_idle_timeout_through_tls) {
+  TlsRunning t("[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\ntimeout = 1\n" + keys_in_certs());
+  // An idle client is closed after `timeout`, as on a plain connection; s_client then sees EOF.
+  RunResult r = run({"/bin/sh", "-c", "(echo ping; sleep 8) | " + kOpenssl + " s_client -connect 127.0.0.1:" +
+                                          std::to_string(t.port()) + " -ign_eof -quiet"},
+                    "", 20);
+  BOOST_TEST(r.out == "ping\n", r.out + r.err + t.superd().log());
+  BOOST_TEST(t.superd().wait_log("status=timeout"), t.superd().log());
+}
+
 BOOST_AUTO_TEST_CASE(program_gets_the_session_facts) {
   TlsRunning t("[env]\nport = 127.0.0.1:@P0@\n" + kEnvProgram + user_line() + keys_in_certs());
   RunResult r = s_client(t.port(), {"-servername", "a.test", "-CAfile", t.dir() + "/a.pem", "-quiet"});
