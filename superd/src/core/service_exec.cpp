@@ -27,7 +27,7 @@ void Service::serve_program(int fd, const Peer& peer) {
     socklen_t len = sizeof local;
     net::IpAddress laddr;
     std::uint16_t lport = 0;
-    if (peer.has_local) {  // a PROXY protocol header named it
+    if (peer.has_local) {  // named by a PROXY header, or read before TLS put a socketpair in between
       info.local_ip = peer.local_addr.str();
       info.local_port = std::to_string(peer.local_port);
     } else if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
@@ -46,7 +46,6 @@ void Service::serve_program(int fd, const Peer& peer) {
   plan.program = &program_;
   proc::build_env(program_, info, plan);
   if (!peer.tls_env.empty()) {  // TLS session facts, after the UCSPI variables
-    plan.envp.pop_back();
     plan.env.insert(plan.env.end(), peer.tls_env.begin(), peer.tls_env.end());
     plan.envp.clear();
     for (std::string& e : plan.env) plan.envp.push_back(e.data());
