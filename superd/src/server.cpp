@@ -29,6 +29,7 @@
 #include "proc/identity.hpp"
 #include "proc/privileges.hpp"
 #include "sys/detach.hpp"
+#include "sys/memory.hpp"
 #include "sys/pid_file.hpp"
 
 namespace superd {
@@ -329,6 +330,7 @@ int Server::Impl::serve(std::shared_ptr<const conf::Config> loaded, const std::v
   logger.log(log::kNotice, "superd " SUPERD_VERSION " started (pid " + std::to_string(::getpid()) +
                                ", " + config.conf_path + ")");
   detach.started();
+  sys::release_free_memory();  // what loading and binding used and freed
   int rc = supervisor.run();
   pid_file.remove();
   return rc;

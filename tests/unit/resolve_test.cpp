@@ -91,6 +91,12 @@ Loaded load_conf(const std::string& conf, const Args& args = {}, uid_t euid = 0)
   return l;
 }
 
+// Where `key`'s value in `section` came from, as --print-config says it.
+std::string origin_of(const Config& c, const std::string& section, const std::string& key) {
+  std::optional<ShownValue> v = c.shown.find(section, key);
+  return v ? v->origin.str() : "default";
+}
+
 std::vector<std::string> endpoints(const ServiceConfig& s) {
   std::vector<std::string> out;
   for (const auto& e : s.endpoints) out.push_back(e.str());
@@ -137,12 +143,10 @@ BOOST_DATA_TEST_CASE(highest_layer_wins_per_key,
   Loaded l = load_conf(p.conf ? "log_level = 3\nmax_connections = 40\n" : "log_level = 3\n", args);
   BOOST_TEST(l.ok, l.errors().size());
   BOOST_TEST(l.c.global.max_connections == p.expected);
-  auto& shown = l.c.shown[""];
-  BOOST_TEST((shown.count("max_connections") ? shown["max_connections"].origin.str()
-                                             : std::string("default")) == p.origin);
+  BOOST_TEST(origin_of(l.c, "", "max_connections") == p.origin);
   // Another key keeps its own winner.
   BOOST_TEST(l.c.global.defaults.log_level.value == 3);
-  BOOST_TEST(shown["log_level"].origin.str() == "conf-file test.conf:1");
+  BOOST_TEST(origin_of(l.c, "", "log_level") == "conf-file test.conf:1");
 }
 
 BOOST_AUTO_TEST_CASE(repeatable_key_comes_whole_from_the_highest_layer) {
@@ -152,7 +156,9 @@ BOOST_AUTO_TEST_CASE(repeatable_key_comes_whole_from_the_highest_layer) {
   BOOST_TEST(base.ok);
   BOOST_TEST(endpoints(base.service("echo")) == (Lines{"*:7/tcp", "*:7/udp"}),
              boost::test_tools::per_element());
-  const ShownValue& port = base.c.shown["echo"]["port"];
+  std::optional<ShownValue> shown = base.c.shown.find("echo", "port");
+  BOOST_REQUIRE(shown.has_value());
+  const ShownValue& port = *shown;
   BOOST_TEST(port.texts == (Lines{"7", "7/udp"}), boost::test_tools::per_element());
   BOOST_REQUIRE(port.origins.size() == 2u);
   BOOST_TEST(port.origins[1].str() == "conf-file test.conf:3");
@@ -164,8 +170,8 @@ BOOST_AUTO_TEST_CASE(repeatable_key_comes_whole_from_the_highest_layer) {
   BOOST_TEST(endpoints(s) == Lines{"*:9007/tcp"}, boost::test_tools::per_element());
   BOOST_REQUIRE(s.access.cidr_allow.size() == 1u);
   BOOST_TEST(s.access.cidr_allow[0].text == "127.0.0.0/8");
-  BOOST_TEST(l.c.shown["echo"]["port"].origin.str() == "command-line");
-  BOOST_TEST(l.c.shown["echo"]["builtin"].origin.str() == "conf-file test.conf:4");
+  BOOST_TEST(origin_of(l.c, "echo", "port") == "command-line");
+  BOOST_TEST(origin_of(l.c, "echo", "builtin") == "conf-file test.conf:4");
 }
 
 BOOST_AUTO_TEST_CASE(global_value_is_the_service_default_and_a_service_overrides_it) {
@@ -180,11 +186,15 @@ BOOST_AUTO_TEST_CASE(global_value_is_the_service_default_and_a_service_overrides
              boost::test_tools::per_element());
   BOOST_TEST(l.service("b").max_instances == 7);
   BOOST_TEST(endpoints(l.service("b")) == Lines{"[::1]:2/tcp"}, boost::test_tools::per_element());
-  const ShownValue& inherited = l.c.shown["a"]["max_instances"];
-  BOOST_TEST(inherited.inherited);
-  BOOST_TEST(inherited.origin.str() == "conf-file test.conf:1");
-  BOOST_TEST(!l.c.shown["b"]["max_instances"].inherited);
-  BOOST_TEST(l.c.shown["b"]["max_instances"].origin.str() == "conf-file test.conf:9");
+  std::optional<ShownValue> inherited = l.c.shown.find("a", "max_instances");
+  BOOST_REQUIRE(inherited.has_value());
+  BOOST_TEST(inherited->inherited);
+  BOOST_TEST(inherited->origin.str() == "conf-file test.conf:1");
+  BOOST_TEST(!l.c.shown.has_own("a", "max_instances"));
+  BOOST_TEST(!l.c.shown.find("b", "max_instances")->inherited);
+  BOOST_TEST(origin_of(l.c, "b", "max_instances") == "conf-file test.conf:9");
+  // A key of the global scope only is never inherited.
+  BOOST_TEST(!l.c.shown.find("a", "max_connections").has_value());
   // A global default from a higher layer still yields to the service's own value.
   Loaded m = load_conf(conf, Args{{}, {"--max_instances=3"}, {}});
   BOOST_TEST(m.service("a").max_instances == 3);
@@ -198,7 +208,7 @@ BOOST_AUTO_TEST_CASE(service_defined_only_on_the_command_line) {
   BOOST_TEST(l.c.service_order == (Lines{"conf1", "echo"}), boost::test_tools::per_element());
   BOOST_TEST(endpoints(l.service("echo")) == Lines{"*:7007/tcp"}, boost::test_tools::per_element());
   BOOST_TEST(l.service("echo").builtin == "echo");
-  BOOST_TEST(l.c.shown["echo"]["port"].origin.str() == "command-line");
+  BOOST_TEST(origin_of(l.c, "echo", "port") == "command-line");
   BOOST_TEST(l.c.conf_path == "test.conf");
 }
 

@@ -13,6 +13,7 @@
 
 #include "conf/privileges.hpp"
 #include "conf/setting.hpp"
+#include "conf/shown.hpp"
 #include "conf/value.hpp"
 #include "net/access.hpp"
 #include "net/endpoint.hpp"
@@ -132,22 +133,14 @@ struct GlobalConfig {
   ServiceConfig defaults;
 };
 
-/// A value as --print-config shows it.
-struct ShownValue {
-  std::vector<std::string> texts;
-  Origin origin;                 ///< Where the first value came from.
-  std::vector<Origin> origins;   ///< Where each of `texts` came from.
-  bool inherited = false;  ///< A service value that came from the global section.
-};
-
 /// A whole, valid configuration.
 struct Config {
   GlobalConfig global;
   std::vector<ServiceConfig> services;
   std::string conf_path;   ///< The conf file read; "(embedded)" for the built-in default.
   bool embedded = false;   ///< True when no conf file existed and the default was used.
-  /// Effective text and origin of every key: section ("" global) -> key -> value.
-  std::map<std::string, std::map<std::string, ShownValue>> shown;
+  /// Effective text and origin of every key set, by section ("" global).
+  ShownTable shown;
   std::vector<std::string> service_order;  ///< Section names in the order defined.
   /// Who superd serves this configuration as. With `self.dropped`, superd
   /// started as root and drops to it after binding (or has dropped already).

@@ -16,11 +16,9 @@ namespace {
 
 // Where the `index`-th value of global `key` was set.
 Origin origin_of(const Config& c, const std::string& key, std::size_t index = 0) {
-  auto sec = c.shown.find("");
-  if (sec == c.shown.end()) return {};
-  auto it = sec->second.find(key);
-  if (it == sec->second.end()) return {};
-  return index < it->second.origins.size() ? it->second.origins[index] : it->second.origin;
+  std::optional<ShownValue> v = c.shown.find("", key);
+  if (!v) return {};
+  return index < v->origins.size() ? v->origins[index] : v->origin;
 }
 
 bool all_digits(const std::string& s) {

@@ -25,17 +25,18 @@ void line(std::ostringstream& os, bool commented, const std::string& key, const 
   os << l << "; " << origin << "\n";
 }
 
-void section(std::ostringstream& os, const std::map<std::string, ShownValue>& shown, bool global) {
+void section(std::ostringstream& os, const ShownTable& shown, const std::string& name) {
+  bool global = name.empty();
   for (const KeySpec& k : keys()) {
     bool here = global ? k.scope != Scope::Service : k.scope != Scope::Global;
     if (!here) continue;
-    auto it = shown.find(k.name);
-    if (it == shown.end()) {
+    std::optional<ShownValue> found = shown.find(name, k.name);
+    if (!found) {
       if (k.repeat && !*k.def) line(os, true, k.name, "", "default (none)");
       else line(os, file_key(k), k.name, k.def, "default");
       continue;
     }
-    const ShownValue& v = it->second;
+    const ShownValue& v = *found;
     for (std::size_t i = 0; i < v.texts.size(); ++i)
       line(os, file_key(k), k.name, v.texts[i],
            v.origins[i].str() + (v.inherited ? " (global)" : ""));
@@ -51,12 +52,10 @@ std::string print_config(const Config& config) {
        << "; the embedded default configuration\n";
   else
     os << "# superd configuration from " << config.conf_path << "\n";
-  auto global = config.shown.find("");
-  section(os, global == config.shown.end() ? std::map<std::string, ShownValue>{} : global->second,
-          true);
+  section(os, config.shown, "");
   for (const std::string& name : config.service_order) {
     os << "\n[" << name << "]\n";
-    section(os, config.shown.at(name), false);
+    section(os, config.shown, name);
   }
   return os.str();
 }

@@ -111,15 +111,8 @@ bool apply(const Winner& w, void* object, std::vector<Diagnostic>& diags) {
   return w.spec->target.apply(object, texts, w.spec->min, w.spec->max, error);
 }
 
-ShownValue shown_from(const Winner& w, bool inherited) {
-  ShownValue v;
-  for (const Setting* s : w.values) {
-    v.texts.push_back(s->text);
-    v.origins.push_back(s->origin);
-  }
-  v.origin = w.values.front()->origin;
-  v.inherited = inherited;
-  return v;
+void show(ShownTable& shown, const Winner& w) {
+  for (const Setting* s : w.values) shown.add(s->key, s->text, s->origin);
 }
 
 void note_pending(const Winner& w, std::vector<Diagnostic>& diags) {
@@ -267,12 +260,13 @@ bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& 
   std::map<Key, Winner> winners = pick_winners(all, diags);
 
   apply_defaults(out.global, diags);
+  out.shown.begin_section("");
   for (const auto& [key, w] : winners) {
     if (!key.first.empty()) continue;
     void* object = w.spec->target.service ? static_cast<void*>(&out.global.defaults)
                                           : static_cast<void*>(&out.global);
     apply(w, object, diags);
-    out.shown[""][key.second] = shown_from(w, false);
+    show(out.shown, w);
     if (w.spec->pending) note_pending(w, diags);
   }
   // Services in the order their sections first appear: conf file, then arguments.
@@ -283,25 +277,24 @@ bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& 
   for (const Setting* s : all)
     if (!s->section.empty() && seen.insert(s->section).second) out.service_order.push_back(s->section);
 
+  out.services.reserve(out.service_order.size());  // ServiceConfig is 1 KiB: no moves
   for (const std::string& name : out.service_order) {
     ServiceConfig svc = out.global.defaults;
     svc.name = name;
-    auto& shown = out.shown[name];
+    // Values a service inherits from the global section stay there: the
+    // table looks them up, so 900 services do not hold 900 copies.
+    out.shown.begin_section(name);
     // Winners are sorted by section: visit only this one's.
     for (auto it = winners.lower_bound(Key{name, ""}); it != winners.end() && it->first.first == name; ++it) {
       const auto& [key, w] = *it;
       apply(w, &svc, diags);
-      shown[key.second] = shown_from(w, false);
+      show(out.shown, w);
       // Keys of both scopes are acted on per service; only their global use may be pending.
       if (w.spec->pending && w.spec->scope == Scope::Service) note_pending(w, diags);
     }
-    for (const auto& [key, v] : out.shown[""])
-      if (find_key(key)->scope == Scope::Both && !shown.count(key)) {
-        shown[key] = v;
-        shown[key].inherited = true;
-      }
     out.services.push_back(std::move(svc));
   }
+  out.shown.shrink();
   for (ServiceConfig& svc : out.services)
     finalize_service(svc, out, builtins, users, running, diags);
   check_endpoint_clashes(out, diags);

@@ -28,23 +28,15 @@ struct Checker {
   std::vector<Diagnostic>& diags;
   bool ok = true;
 
-  const ShownValue* shown(const std::string& key) const {
-    auto sec = c.shown.find(s.name);
-    if (sec == c.shown.end()) return nullptr;
-    auto it = sec->second.find(key);
-    return it == sec->second.end() ? nullptr : &it->second;
-  }
+  std::optional<ShownValue> shown(const std::string& key) const { return c.shown.find(s.name, key); }
   // Where `key` was set, or the first place the section was set at all.
   Origin origin(const std::string& key) const {
-    if (const ShownValue* v = shown(key)) return v->origin;
+    if (std::optional<ShownValue> v = shown(key)) return v->origin;
     Origin best;
-    auto sec = c.shown.find(s.name);
-    if (sec != c.shown.end())
-      for (const auto& [k, v] : sec->second)
-        if (!v.inherited &&
-            (best.layer == Layer::Default || v.origin.layer < best.layer ||
-             (v.origin.layer == best.layer && v.origin.file == best.file && v.origin.line < best.line)))
-          best = v.origin;
+    for (const Origin& o : c.shown.own_origins(s.name))
+      if (best.layer == Layer::Default || o.layer < best.layer ||
+          (o.layer == best.layer && o.file == best.file && o.line < best.line))
+        best = o;
     return best;
   }
   void error(const std::string& key, std::string message, std::string hint = {}) {
@@ -52,7 +44,7 @@ struct Checker {
   }
   // Error about the `index`-th value of a repeatable key, located at that value.
   void error(const std::string& key, std::size_t index, std::string message) {
-    const ShownValue* v = shown(key);
+    std::optional<ShownValue> v = shown(key);
     error_at(v && index < v->origins.size() ? v->origins[index] : origin(key), key,
              std::move(message), {});
   }
@@ -106,7 +98,7 @@ bool valid_interface_name(const std::string& name) {
 // An option set in the service's own section (not inherited from the global
 // one) that no endpoint of the service can take is a mistake.
 void check_applies(Checker& ck, const char* key, net::Applies applies) {
-  const ShownValue* v = ck.shown(key);
+  std::optional<ShownValue> v = ck.shown(key);
   if (!v || v->inherited || v->origin.layer == Layer::Default) return;
   std::string others;
   for (const net::Endpoint& e : ck.s.endpoints) {
@@ -168,7 +160,7 @@ void check_tls(Checker& ck) {
   bool has_exec = !s.exec.words.empty();
   // A global tls_cert is every TLS-capable service's default; a datagram
   // or wait-mode service just goes without it. Set in its own section, it is a mistake.
-  const ShownValue* v = ck.shown("tls_cert");
+  std::optional<ShownValue> v = ck.shown("tls_cert");
   bool own = v && !v->inherited;
   std::vector<std::pair<std::string, std::string>> problems;
   for (const net::Endpoint& e : s.endpoints) {
@@ -294,10 +286,8 @@ void check_identity(Checker& ck, const UserDb& users, const Privileges& running)
 
 // Where a global key was set (its default place when it was not).
 Origin global_origin(const Config& c, const std::string& key) {
-  auto sec = c.shown.find("");
-  if (sec == c.shown.end()) return {};
-  auto it = sec->second.find(key);
-  return it == sec->second.end() ? Origin{} : it->second.origin;
+  std::optional<ShownValue> v = c.shown.find("", key);
+  return v ? v->origin : Origin{};
 }
 
 std::string quoted(const std::string& v) { return v.empty() ? "unset" : "'" + v + "'"; }

@@ -27,6 +27,19 @@ inline double now_seconds() {
   return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
+/// A byte buffer left uninitialised, so its pages cost memory only once
+/// something is read into them (a vector would zero them all at once).
+class RawBuffer {
+ public:
+  explicit RawBuffer(std::size_t size) : data_(new char[size]), size_(size) {}
+  char* data() { return data_.get(); }
+  std::size_t size() const { return size_; }
+
+ private:
+  std::unique_ptr<char[]> data_;
+  std::size_t size_;
+};
+
 /// Shared state of one running supervisor.
 struct Context {
   Context(boost::asio::io_context& io_, log::Logger& log_, ChildSet& children_,
@@ -41,7 +54,7 @@ struct Context {
   ChildSet& children;
   SessionSet& sessions;
   proc::Spawner& spawner;
-  std::vector<char> read_buffer = std::vector<char>(64 * 1024);  ///< Shared by all built-in reads.
+  RawBuffer read_buffer{64 * 1024};  ///< Shared by all built-in reads.
   /// DatagramPort's batch of receive slots, shared by all ports; made on
   /// first use and left uninitialised, so only the pages datagrams touch cost memory.
   std::unique_ptr<char[]> datagram_buffer;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/reload_plan.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace superd::core {
@@ -56,16 +57,13 @@ ByName enabled_services(const conf::Config& c) {
 std::vector<std::string> changed_keys(const conf::Config& before, const conf::Config& after,
                                       const conf::ServiceConfig& a, const conf::ServiceConfig& b) {
   std::vector<std::string> keys;
-  static const std::map<std::string, conf::ShownValue> kNone;
-  auto sa = before.shown.find(a.name), sb = after.shown.find(b.name);
-  const auto& ka = sa == before.shown.end() ? kNone : sa->second;
-  const auto& kb = sb == after.shown.end() ? kNone : sb->second;
-  for (const auto& [key, value] : kb) {
-    auto it = ka.find(key);
-    if (it == ka.end() || it->second.texts != value.texts) keys.push_back(key);
+  std::vector<std::string_view> ka = before.shown.keys(a.name), kb = after.shown.keys(b.name);
+  for (std::string_view key : kb) {
+    auto va = before.shown.find(a.name, key), vb = after.shown.find(b.name, key);
+    if (!va || va->texts != vb->texts) keys.emplace_back(key);
   }
-  for (const auto& [key, value] : ka)
-    if (!kb.count(key)) keys.push_back(key);
+  for (std::string_view key : ka)
+    if (!std::binary_search(kb.begin(), kb.end(), key)) keys.emplace_back(key);
   const conf::Identity &ia = a.identity, &ib = b.identity;
   bool ids_differ = ia.set != ib.set || ia.uid != ib.uid || ia.gid != ib.gid || ia.groups != ib.groups ||
                     a.socket_uid != b.socket_uid || a.socket_gid != b.socket_gid;

@@ -20,6 +20,7 @@
 
 #include "conf/config.hpp"
 #include "core/context.hpp"
+#include "core/lazy_timer.hpp"
 #include "core/limits.hpp"
 #include "core/socket_registry.hpp"
 #include "core/stats.hpp"
@@ -165,7 +166,7 @@ class Service : public std::enable_shared_from_this<Service> {
   /// Per-source counts cost a map entry per connection: kept only when
   /// max_per_source or a program's TCPCONNNUM needs them.
   bool track_sources_;
-  boost::asio::steady_timer rate_timer_;
+  LazyTimer rate_timer_;
   bool rate_waiting_ = false;
   bool paused_ = false;
   const char* pause_reason_ = nullptr;  ///< The limit that set `paused_`.
@@ -179,7 +180,7 @@ class Service : public std::enable_shared_from_this<Service> {
   /// others wait in the backlog.
   struct Held;
   std::unique_ptr<Held> held_;
-  boost::asio::steady_timer retry_timer_;
+  LazyTimer retry_timer_;
 };
 
 /// One client, as access rules, limits and the child environment see it.

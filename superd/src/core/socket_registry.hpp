@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/datagram_port.hpp"
+#include "core/lazy_timer.hpp"
 #include "core/reload_plan.hpp"
 #include "log/log.hpp"
 #include "net/endpoint.hpp"
@@ -55,7 +56,7 @@ struct ListenSocket : std::enable_shared_from_this<ListenSocket> {
   bool child_running = false;  ///< Wait mode: a program has the socket.
   bool backing_off = false;    ///< A back-off timer, not resume(), re-arms it.
   int fast_exits = 0;
-  boost::asio::steady_timer backoff;
+  LazyTimer backoff;
 };
 
 using SocketList = std::vector<std::shared_ptr<ListenSocket>>;

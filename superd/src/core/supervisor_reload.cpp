@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/supervisor.hpp"
+#include "sys/memory.hpp"
 #include "sys/sd_notify.hpp"
 
 namespace superd::core {
@@ -23,11 +24,9 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 std::string where(const conf::Config& c, const std::string& service) {
-  auto sec = c.shown.find(service);
-  if (sec == c.shown.end()) return "service " + service;
-  auto port = sec->second.find("port");
-  if (port == sec->second.end()) return "service " + service;
-  const conf::Origin& o = port->second.origin;
+  std::optional<conf::ShownValue> port = c.shown.find(service, "port");
+  if (!port) return "service " + service;
+  const conf::Origin& o = port->origin;
   return "service " + service + ", " + o.place() + (o.line ? ":" + std::to_string(o.line) : "");
 }
 
@@ -78,6 +77,7 @@ Supervisor::ReloadResult Supervisor::reload() {
   else if (!r.ok) r.error = "reload failed: " + error + "; still serving the previous configuration";
   if (!r.ok) log_.log(log::kErr, r.error);
   record_reload(r);
+  sys::release_free_memory();  // the configuration replaced, or the one refused
   sys::sd_notify("READY=1\n" + status_line());
   return r;
 }
