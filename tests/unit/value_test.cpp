@@ -218,6 +218,29 @@ BOOST_AUTO_TEST_CASE(stderr_modes) {
              "'file' is not a stderr mode (expected log, socket or null)");
 }
 
+BOOST_AUTO_TEST_CASE(proxy_protocol_settings) {
+  using superd::net::ProxyVersion;
+  BOOST_TEST((parsed<ProxyVersion>("no") == ProxyVersion::Off));
+  BOOST_TEST((parsed<ProxyVersion>("v1") == ProxyVersion::V1));
+  BOOST_TEST((parsed<ProxyVersion>("v2") == ProxyVersion::V2));
+  BOOST_TEST((parsed<ProxyVersion>("any") == ProxyVersion::Any));
+  BOOST_TEST(error_of<ProxyVersion>("yes") ==
+             "'yes' is not a PROXY protocol setting (expected no, v1, v2 or any)");
+}
+
+BOOST_AUTO_TEST_CASE(tls_settings) {
+  using superd::net::TlsVerify;
+  using superd::net::TlsVersion;
+  BOOST_TEST((parsed<TlsVerify>("none") == TlsVerify::None));
+  BOOST_TEST((parsed<TlsVerify>("optional") == TlsVerify::Optional));
+  BOOST_TEST((parsed<TlsVerify>("required") == TlsVerify::Required));
+  BOOST_TEST(error_of<TlsVerify>("yes") ==
+             "'yes' is not a client certificate check (expected none, optional or required)");
+  BOOST_TEST((parsed<TlsVersion>("1.2") == TlsVersion::V1_2));
+  BOOST_TEST((parsed<TlsVersion>("TLSv1.3") == TlsVersion::V1_3));
+  BOOST_TEST(error_of<TlsVersion>("1.0") == "'1.0' is not a TLS version (expected 1.2 or 1.3)");
+}
+
 BOOST_AUTO_TEST_CASE(log_formats) {
   BOOST_TEST((parsed<superd::log::Format>("text") == superd::log::Format::Text));
   BOOST_TEST((parsed<superd::log::Format>("logfmt") == superd::log::Format::Logfmt));

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,17 @@ struct ServiceConfig {
   Seconds timeout;
   std::vector<net::Pattern> allow, deny;
   std::vector<net::Cidr> cidr_allow, cidr_deny;
+  // PROXY protocol: a header before the client's bytes names the client.
+  net::ProxyVersion proxy_protocol = net::ProxyVersion::Off;
+  std::vector<net::Cidr> proxy_from;  ///< Peers allowed to send the header.
+  // TLS termination: on when tls_cert is set.
+  std::vector<std::string> tls_cert, tls_key;  ///< Paired by position.
+  std::string tls_ca;
+  net::TlsVerify tls_verify_client = net::TlsVerify::None;
+  net::TlsVersion tls_min_version = net::TlsVersion::V1_2;
+  std::string tls_ciphers, tls_ciphersuites;
+  std::string tls_alpn;  ///< Comma-separated protocol names.
+  Seconds tls_handshake_timeout;
   // Unix endpoints.
   FileMode socket_mode;
   std::string socket_owner, socket_group;
@@ -82,6 +94,8 @@ struct ServiceConfig {
   // Derived when the configuration is finalised.
   std::vector<net::Endpoint> endpoints;
   net::AccessPolicy access;
+  /// The loaded TLS context; null when the service does not use TLS.
+  std::shared_ptr<const net::TlsContext> tls;
   Identity identity;
   uid_t socket_uid = static_cast<uid_t>(-1);  ///< -1: leave as created.
   gid_t socket_gid = static_cast<gid_t>(-1);

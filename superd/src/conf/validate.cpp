@@ -126,6 +126,70 @@ void check_socket_options(Checker& ck) {
     check_applies(ck, o.key, o.applies);
 }
 
+// The header is read from an accepted connection, before anything else:
+// there is none to read from in wait mode or on a datagram socket. Where a
+// header may come over IP, the balancers must be named, or any client could
+// claim any address.
+void check_proxy(Checker& ck) {
+  ServiceConfig& s = ck.s;
+  if (s.proxy_protocol == net::ProxyVersion::Off) return;
+  bool has_exec = !s.exec.words.empty();
+  bool inet_stream = false;
+  for (const net::Endpoint& e : s.endpoints) {
+    if (!e.stream())
+      ck.error("proxy_protocol", "'proxy_protocol' applies to stream endpoints only, not to " + e.str());
+    else if (has_exec && s.wait.value_or(false))
+      ck.error("proxy_protocol", "'proxy_protocol' needs wait = no: in wait mode the program accepts on " +
+                                     e.str() + " and superd reads no header");
+    inet_stream = inet_stream || (e.stream() && !e.unix_domain());
+  }
+  if (inet_stream && s.proxy_from.empty())
+    ck.error("proxy_protocol", "'proxy_protocol = " + std::string(net::proxy_version_name(s.proxy_protocol)) +
+                                   "' without 'proxy_from' would let any client claim any address",
+             "list the balancers' addresses: proxy_from = 10.0.0.5/32");
+}
+
+// TLS is set up on an accepted connection, like the PROXY header; the
+// contexts are loaded here so that a bad file fails the load, naming it.
+void check_tls(Checker& ck) {
+  ServiceConfig& s = ck.s;
+  if (s.tls_cert.empty()) {
+    if (!s.tls_key.empty()) ck.error("tls_key", "'tls_key' without 'tls_cert'");
+    return;
+  }
+  bool has_exec = !s.exec.words.empty();
+  // A global tls_cert is every TLS-capable service's default; a datagram
+  // or wait-mode service just goes without it. Set in its own section, it is a mistake.
+  std::optional<ShownValue> v = ck.shown("tls_cert");
+  bool own = v && !v->inherited;
+  std::vector<std::pair<std::string, std::string>> problems;
+  for (const net::Endpoint& e : s.endpoints) {
+    if (!e.stream())
+      problems.emplace_back("tls_cert", "TLS applies to stream endpoints only, not to " + e.str());
+    else if (has_exec && s.wait.value_or(false))
+      problems.emplace_back("tls_cert", "TLS needs wait = no: in wait mode the program accepts on " + e.str() +
+                                            " itself");
+  }
+  if (!problems.empty()) {
+    if (own)
+      for (auto& [key, message] : problems) ck.error(key, message);
+    return;
+  }
+  if (s.tls_handshake_timeout.value <= 0)
+    return ck.error("tls_handshake_timeout", "'tls_handshake_timeout' must be more than 0 seconds");
+  net::TlsSettings t{s.tls_cert, s.tls_key, s.tls_ca, s.tls_verify_client, s.tls_min_version,
+                     s.tls_ciphers, s.tls_ciphersuites, {}};
+  std::string_view alpn = s.tls_alpn;
+  while (!alpn.empty()) {
+    std::size_t comma = alpn.find(',');
+    t.alpn.emplace_back(alpn.substr(0, comma));
+    alpn = comma == std::string_view::npos ? std::string_view() : alpn.substr(comma + 1);
+  }
+  net::TlsContext::Error error;
+  s.tls = net::TlsContext::make(t, error);
+  if (!s.tls) ck.error(error.key, error.message);
+}
+
 void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
   ServiceConfig& s = ck.s;
   bool has_exec = !s.exec.words.empty(), has_builtin = !s.builtin.empty();
@@ -321,6 +385,8 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
   check_endpoints(ck);
   check_socket_options(ck);
   check_handler(ck, builtins);
+  check_proxy(ck);
+  check_tls(ck);
   check_identity(ck, users, running);
   if (!s.chroot.empty() && s.chroot[0] != '/')
     ck.error("chroot", "chroot directory '" + s.chroot + "' must be an absolute path");

@@ -293,6 +293,30 @@ bool parse_value(std::string_view text, log::Format& out, std::string& error) {
   return false;
 }
 
+bool parse_value(std::string_view text, net::ProxyVersion& out, std::string& error) {
+  if (text == "no") return out = net::ProxyVersion::Off, true;
+  if (text == "v1") return out = net::ProxyVersion::V1, true;
+  if (text == "v2") return out = net::ProxyVersion::V2, true;
+  if (text == "any") return out = net::ProxyVersion::Any, true;
+  error = quoted(text) + " is not a PROXY protocol setting (expected no, v1, v2 or any)";
+  return false;
+}
+
+bool parse_value(std::string_view text, net::TlsVerify& out, std::string& error) {
+  if (text == "none") return out = net::TlsVerify::None, true;
+  if (text == "optional") return out = net::TlsVerify::Optional, true;
+  if (text == "required") return out = net::TlsVerify::Required, true;
+  error = quoted(text) + " is not a client certificate check (expected none, optional or required)";
+  return false;
+}
+
+bool parse_value(std::string_view text, net::TlsVersion& out, std::string& error) {
+  if (text == "1.2" || text == "TLSv1.2") return out = net::TlsVersion::V1_2, true;
+  if (text == "1.3" || text == "TLSv1.3") return out = net::TlsVersion::V1_3, true;
+  error = quoted(text) + " is not a TLS version (expected 1.2 or 1.3)";
+  return false;
+}
+
 bool parse_value(std::string_view text, Facility& out, std::string& error) {
   static const struct { const char* name; int value; } kFacilities[] = {
       {"auth", LOG_AUTH}, {"authpriv", LOG_AUTHPRIV}, {"cron", LOG_CRON}, {"daemon", LOG_DAEMON},

@@ -15,6 +15,8 @@
 #include "log/record.hpp"
 #include "net/access.hpp"
 #include "net/cidr.hpp"
+#include "net/proxy_header.hpp"
+#include "net/tls_context.hpp"
 
 namespace superd::conf {
 
@@ -90,6 +92,9 @@ bool parse_value(std::string_view text, ByteSize& out, std::string& error);
 bool parse_value(std::string_view text, Mark& out, std::string& error);
 bool parse_value(std::string_view text, StderrMode& out, std::string& error);
 bool parse_value(std::string_view text, log::Format& out, std::string& error);
+bool parse_value(std::string_view text, net::ProxyVersion& out, std::string& error);
+bool parse_value(std::string_view text, net::TlsVerify& out, std::string& error);
+bool parse_value(std::string_view text, net::TlsVersion& out, std::string& error);
 bool parse_value(std::string_view text, Facility& out, std::string& error);
 bool parse_value(std::string_view text, Signal& out, std::string& error);
 bool parse_value(std::string_view text, LogLevel& out, std::string& error);
@@ -123,6 +128,9 @@ template <> inline constexpr const char* kTypeName<ByteSize> = "bytes";
 template <> inline constexpr const char* kTypeName<Mark> = "mark";
 template <> inline constexpr const char* kTypeName<StderrMode> = "log|socket|null";
 template <> inline constexpr const char* kTypeName<log::Format> = "text|logfmt|json";
+template <> inline constexpr const char* kTypeName<net::ProxyVersion> = "no|v1|v2|any";
+template <> inline constexpr const char* kTypeName<net::TlsVerify> = "none|optional|required";
+template <> inline constexpr const char* kTypeName<net::TlsVersion> = "1.2|1.3";
 template <> inline constexpr const char* kTypeName<Facility> = "facility";
 template <> inline constexpr const char* kTypeName<Signal> = "signal";
 template <> inline constexpr const char* kTypeName<LogLevel> = "0-4";

@@ -30,7 +30,7 @@ std::string join_lines(const std::vector<std::string>& lines) {
 std::string n(std::uint64_t v) { return std::to_string(v); }
 
 const char* const kRefusalNames[kRefusals] = {"access", "max_per_source", "max_instances",
-                                              "max_connections"};
+                                              "max_connections", "proxy", "tls"};
 
 // Builds a line field by field.
 struct LineBuilder {

@@ -68,6 +68,9 @@ std::vector<std::string> changed_keys(const conf::Config& before, const conf::Co
   bool ids_differ = ia.set != ib.set || ia.uid != ib.uid || ia.gid != ib.gid || ia.groups != ib.groups ||
                     a.socket_uid != b.socket_uid || a.socket_gid != b.socket_gid;
   if (ids_differ && keys.empty()) keys.push_back("user");
+  // The same file names may hold renewed certificates (certbot): the
+  // service is made anew with the new context; live sessions keep the old.
+  if (a.tls && b.tls && a.tls->fingerprint() != b.tls->fingerprint() && keys.empty()) keys.push_back("tls_cert");
   // The same text can name another socket: a service name in /etc/services.
   std::vector<std::string> ea, eb;
   for (const net::Endpoint& e : a.endpoints) ea.push_back(net::endpoint_identity(e));

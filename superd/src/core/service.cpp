@@ -299,6 +299,11 @@ void Service::serve_connection(int fd) {
 }
 
 void Service::on_connection(int fd, Peer& peer) {
+  if (cfg_.proxy_protocol != net::ProxyVersion::Off) return read_proxy_header(fd, peer);
+  admit_and_serve(fd, peer);
+}
+
+void Service::admit_and_serve(int fd, Peer& peer) {
   if (peer.ip && !cfg_.access.empty()) {
     std::string why = cfg_.access.decide(peer.addr, "");
     if (!why.empty()) return refuse(fd, peer, Refusal::Access, why, false);
@@ -306,7 +311,8 @@ void Service::on_connection(int fd, Peer& peer) {
   if (cfg_.max_per_source >= 0 && counters_->sources.count(peer.source) >= cfg_.max_per_source)
     return refuse(fd, peer, Refusal::MaxPerSource, "", true);
   begin(peer);
-  if (builtin_) serve_builtin(fd, peer);
+  if (cfg_.tls) serve_tls(fd, peer);
+  else if (builtin_) serve_builtin(fd, peer);
   else serve_program(fd, peer);
 }
 
@@ -324,7 +330,7 @@ bool Service::admit_datagram(const sockaddr_storage& from, socklen_t len, const 
 }
 
 void Service::refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy) {
-  if (send_busy && !cfg_.busy_message.empty()) {
+  if (send_busy && !cfg_.busy_message.empty() && !cfg_.tls) {  // a TLS client could not read it
     std::string msg = cfg_.busy_message + "\r\n";
     ssize_t ignored = ::send(fd, msg.data(), msg.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)ignored;
@@ -332,7 +338,7 @@ void Service::refuse(int fd, const Peer& peer, Refusal why, const std::string& r
   ::close(fd);
   counters_->stats.refuse(why);
   counters_->history.refused(peer.source);
-  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, why, rule);
+  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, why, rule, peer.via);
 }
 
 void Service::begin(Peer& peer) {

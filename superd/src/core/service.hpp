@@ -25,6 +25,7 @@
 #include "core/socket_registry.hpp"
 #include "core/stats.hpp"
 #include "net/cidr.hpp"
+#include "net/proxy_header.hpp"
 #include "proc/spawn_plan.hpp"
 
 namespace superd::core {
@@ -111,6 +112,14 @@ class Service : public std::enable_shared_from_this<Service> {
   const char* check_limits(bool& pause, Refusal& why);
   Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, Peer& peer);
+  /// proxy_protocol: checks that `peer` may send a header, reads it, and
+  /// goes on with the client it names (service_proxy.cpp).
+  void read_proxy_header(int fd, const Peer& peer);
+  void on_proxy_header(int fd, Peer peer, const net::ProxyHeader& h);
+  /// Access rules and max_per_source, then the built-in or program.
+  void admit_and_serve(int fd, Peer& peer);
+  /// TLS: the handshake, then the built-in or program on the relay's plain end (service_tls.cpp).
+  void serve_tls(int fd, Peer& peer);
   bool admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint);
   /// Turns `peer` away; `rule` is the access rule that decided, if one did.
   void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
@@ -139,9 +148,10 @@ class Service : public std::enable_shared_from_this<Service> {
   void log_pause(const ListenSocket& l, const char* limit, Refusal why);
   /// The refuse line; `rule` is the access rule that decided, if one did.
   void log_refusal(std::string_view peer, std::string_view endpoint, Refusal why,
-                   std::string_view rule);
+                   std::string_view rule, std::string_view via = {});
   /// The end line of a program's connection (`peer`; the endpoint itself for wait mode).
-  void log_end(std::string_view peer, std::string_view endpoint, pid_t pid, int status, double started);
+  void log_end(std::string_view peer, std::string_view endpoint, pid_t pid, int status, double started,
+               std::string_view via = {});
   /// The end line of a built-in's connection.
   void log_end(const Peer& peer, const StreamSession& s);
 
@@ -184,6 +194,13 @@ struct Service::Peer {
   std::uint16_t port = 0;
   ucred cred{};
   bool has_cred = false;
+  /// Set when a PROXY protocol header named the client: then `text`, `addr`,
+  /// `port` and `source` are the client's, and `via` the balancer's address.
+  std::string via;
+  bool has_local = false;  ///< The header named the address the client connected to, too.
+  net::IpAddress local_addr;
+  std::uint16_t local_port = 0;
+  std::vector<std::string> tls_env;  ///< SSL_* entries for a program's environment (TLS).
 };
 
 /// A client kept until a process can be made for it.

@@ -27,7 +27,11 @@ void Service::serve_program(int fd, const Peer& peer) {
     socklen_t len = sizeof local;
     net::IpAddress laddr;
     std::uint16_t lport = 0;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 && ip_of(local, laddr, lport)) {
+    if (peer.has_local) {  // named by a PROXY header, or read before TLS put a socketpair in between
+      info.local_ip = peer.local_addr.str();
+      info.local_port = std::to_string(peer.local_port);
+    } else if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
+               ip_of(local, laddr, lport)) {
       info.local_ip = laddr.str();
       info.local_port = std::to_string(lport);
     }
@@ -41,10 +45,16 @@ void Service::serve_program(int fd, const Peer& peer) {
   proc::SpawnPlan plan;
   plan.program = &program_;
   proc::build_env(program_, info, plan);
+  if (!peer.tls_env.empty()) {  // TLS session facts, after the UCSPI variables
+    plan.env.insert(plan.env.end(), peer.tls_env.begin(), peer.tls_env.end());
+    plan.envp.clear();
+    for (std::string& e : plan.env) plan.envp.push_back(e.data());
+    plan.envp.push_back(nullptr);
+  }
   bool started = start_child(plan, peer.text, fd, [this, peer](int status, double t0, pid_t pid) {
     ctx_.last_status = status;
     counters_->stats.exits.add(status);
-    log_end(peer.text, peer.endpoint, pid, status, t0);
+    log_end(peer.text, peer.endpoint, pid, status, t0, peer.via);
     finish(peer, t0);
   });
   if (!started && spawn_retry_) {

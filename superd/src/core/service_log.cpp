@@ -20,7 +20,9 @@ double Service::limit_value(Refusal limit) const {
     case Refusal::MaxPerSource: return cfg_.max_per_source;
     case Refusal::MaxInstances: return cfg_.max_instances;
     case Refusal::MaxConnections: return ctx_.global().max_connections;
-    case Refusal::Access: break;
+    case Refusal::Access:
+    case Refusal::Proxy:
+    case Refusal::Tls: break;
   }
   return -1;
 }
@@ -38,7 +40,7 @@ void Service::log_pause(const ListenSocket& l, const char* limit, Refusal why) {
 // reason=access and give the rule in a field of its own. A limit's refusal
 // names the limit and its value.
 void Service::log_refusal(std::string_view peer, std::string_view endpoint, Refusal why,
-                          std::string_view rule) {
+                          std::string_view rule, std::string_view via) {
   log::Record r(log::kNotice, "refuse");
   r.add("service", cfg_.name).add("peer", peer);
   if (rule.empty()) {
@@ -49,16 +51,19 @@ void Service::log_refusal(std::string_view peer, std::string_view endpoint, Refu
         .add("rule", rule, log::Show::StructuredOnly)
         .add("endpoint", endpoint);
   }
+  if (!via.empty()) r.add("via", via);
   ctx_.log.write(r);
 }
 
 void Service::log_end(std::string_view peer, std::string_view endpoint, pid_t pid, int status,
-                      double started) {
+                      double started, std::string_view via) {
   if (!logs(log::kNotice)) return;
   log::Record r(log::kNotice, "end");
-  r.add("service", cfg_.name).add("peer", peer).add("pid", pid);
+  r.add("service", cfg_.name).add("peer", peer);
+  r.add("pid", pid);
   std::string how = describe_status(status);  // short enough to need no allocation
   r.add("status", how).add_seconds("duration", now_seconds() - started).add("endpoint", endpoint);
+  if (!via.empty()) r.add("via", via);
   ctx_.log.write(r);
 }
 
@@ -68,6 +73,7 @@ void Service::log_end(const Peer& peer, const StreamSession& s) {
   r.add("service", cfg_.name).add("peer", peer.text).add("status", s.reason());
   r.add("bytes_in", s.bytes_in()).add("bytes_out", s.bytes_out());
   r.add_seconds("duration", now_seconds() - s.started()).add("endpoint", peer.endpoint);
+  if (!peer.via.empty()) r.add("via", peer.via);
   ctx_.log.write(r);
 }
 

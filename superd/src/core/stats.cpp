@@ -13,6 +13,8 @@ const char* refusal_name(Refusal r) {
     case Refusal::MaxPerSource: return "max_per_source";
     case Refusal::MaxInstances: return "max_instances";
     case Refusal::MaxConnections: return "max_connections";
+    case Refusal::Proxy: return "proxy";
+    case Refusal::Tls: return "tls";
   }
   return "unknown";
 }

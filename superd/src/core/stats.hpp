@@ -17,9 +17,11 @@
 namespace superd::core {
 
 /// Why a client was turned away.
-enum class Refusal : std::uint8_t { Access, MaxPerSource, MaxInstances, MaxConnections };
-constexpr std::size_t kRefusals = 4;
-/// "access", "max_per_source", "max_instances", "max_connections".
+enum class Refusal : std::uint8_t { Access, MaxPerSource, MaxInstances, MaxConnections, Proxy, Tls };
+constexpr std::size_t kRefusals = 6;
+/// "access", "max_per_source", "max_instances", "max_connections", "proxy"
+/// (a PROXY protocol header missing, malformed, or from a source not in
+/// proxy_from), "tls" (a failed TLS handshake).
 const char* refusal_name(Refusal r);
 
 /// Durations of connections (or wait-mode programs), in fixed buckets.
