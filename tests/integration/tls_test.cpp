@@ -5,6 +5,8 @@
 // environment; plain text and a stalled handshake; certificate renewal on
 // SIGHUP with a session open; bad certificate and key files. Keys and
 // certificates are made by the test in its temporary directory.
+#include <signal.h>
+
 #include <boost/test/unit_test.hpp>
 #include <thread>
 
@@ -212,6 +214,9 @@ BOOST_AUTO_TEST_CASE(plain_text_and_stalled_handshakes_cost_only_their_connectio
   BOOST_TEST(t.superd().wait_log("reason=TLS handshake: not done within 1s"), t.superd().log());
   BOOST_TEST(reads_eof(stalled));
   ::close(stalled);
+  // Three refused, one served: a failed handshake is not a served client.
+  ::kill(t.superd().pid(), SIGUSR1);
+  BOOST_TEST(t.superd().wait_log("served=1 refused=3 "), t.superd().log());
 }
 
 BOOST_AUTO_TEST_CASE(renewed_certificate_on_reload_keeps_live_sessions) {

@@ -42,8 +42,10 @@ void Service::serve_tls(int fd, Peer& peer) {
         else self->serve_program(inner, peer);
       },
       [self, peer](const std::string& why) {
+        // begin() counted it served; a client that never got a session was refused.
+        --self->counters_->stats.served;
         self->counters_->stats.refuse(Refusal::Tls);
-        self->counters_->history.refused(peer.source);
+        self->counters_->history.refused_after_all(peer.source);
         if (self->logs(log::kNotice)) self->log_refusal(peer.text, peer.endpoint, Refusal::Tls, why, peer.via);
         self->finish(peer, -1);
       });

@@ -72,6 +72,12 @@ class SourceHistory {
   };
   void accepted(const std::string& source) { entry(source).accepted++; }
   void refused(const std::string& source) { entry(source).refused++; }
+  /// A connection counted as accepted was refused after all (its TLS handshake failed).
+  void refused_after_all(const std::string& source) {
+    Counts& c = entry(source);
+    if (c.accepted) --c.accepted;
+    ++c.refused;
+  }
   /// At most `n` sources, busiest (accepted + refused) first, ties by name.
   std::vector<std::pair<std::string, Counts>> busiest(std::size_t n) const;
   std::size_t size() const { return counts_.size(); }
