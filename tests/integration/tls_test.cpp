@@ -126,6 +126,12 @@ BOOST_AUTO_TEST_CASE(program_gets_the_session_facts) {
   BOOST_TEST(contains(r.out, "SSL_TLS_SNI=a.test\n"), r.out);
   BOOST_TEST(contains(r.out, "TCPREMOTEIP=127.0.0.1\n"), r.out);
   BOOST_TEST(!contains(r.out, "SSL_CLIENT_S_DN"), r.out);
+  // A client that kept its session resumes it from the server's cache.
+  std::string sess = t.dir() + "/session";
+  r = s_client(t.port(), {"-sess_out", sess, "-quiet"});
+  BOOST_TEST(contains(r.out, "SSL_SESSION_RESUMED=Initial\n"), r.out + r.err);
+  r = s_client(t.port(), {"-sess_in", sess, "-quiet"});
+  BOOST_TEST(contains(r.out, "SSL_SESSION_RESUMED=Resumed\n"), r.out + r.err);
   // TLS 1.2 with a chosen cipher.
   r = s_client(t.port(), {"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256", "-quiet"});
   BOOST_TEST(contains(r.out, "SSL_PROTOCOL=TLSv1.2\n"), r.out + r.err);

@@ -151,11 +151,13 @@ std::shared_ptr<const TlsContext> TlsContext::make(const TlsSettings& s, Error& 
     if (s.verify != TlsVerify::None)
       SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (s.verify == TlsVerify::Required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
                          nullptr);
-    // Resumption: OpenSSL's server session cache, and stateless tickets
-    // whose key each load makes anew (a reload rotates it).
+    // Resumption through OpenSSL's server session cache only: TLS 1.3
+    // tickets then name a cached session (stateful), and no long-lived
+    // ticket key exists whose theft would unlock recorded sessions.
     static const unsigned char kSid[] = "superd";
     SSL_CTX_set_session_id_context(ctx, kSid, sizeof kSid - 1);
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
     if (s.certs.size() > 1) {
       SSL_CTX_set_tlsext_servername_callback(ctx, on_servername);
       SSL_CTX_set_tlsext_servername_arg(ctx, t.get());
