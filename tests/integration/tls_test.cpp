@@ -225,6 +225,28 @@ BOOST_AUTO_TEST_CASE(plain_text_and_stalled_handshakes_cost_only_their_connectio
   BOOST_TEST(t.superd().wait_log("served=1 refused=3 "), t.superd().log());
 }
 
+BOOST_AUTO_TEST_CASE(huge_client_hello_and_renegotiation_cost_only_their_connection) {
+  TlsRunning t("[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n" + keys_in_certs());
+  // A ClientHello that announces 16 MiB is refused after its first record.
+  int huge = tcp_connect(t.port());
+  BOOST_REQUIRE(huge >= 0);
+  std::string hello = std::string("\x16\x03\x01\x40\x00", 5) + std::string("\x01\xff\xff\xff", 4);
+  hello += std::string(0x4000 - 4, '\0');
+  std::string answer = converse(huge, hello, ~std::size_t{0}, 10, false);
+  BOOST_TEST(answer.size() < 16u, "more than an alert came back");  // then EOF
+  ::close(huge);
+  BOOST_TEST(t.superd().wait_log("reason=TLS handshake: excessive message size"), t.superd().log());
+  // Renegotiation is refused: the client that asks for it gives up; others are served.
+  RunResult reneg = run({"/bin/sh", "-c", "(echo R; sleep 1; echo after; sleep 1) | " + kOpenssl +
+                                               " s_client -tls1_2 -connect 127.0.0.1:" + std::to_string(t.port())},
+                        "", 20);
+  BOOST_TEST(contains(reneg.err, "RENEGOTIATING"), reneg.out + reneg.err);
+  BOOST_TEST(contains(reneg.err, "no renegotiation"), reneg.err);
+  BOOST_TEST(!contains(reneg.out, "after"), reneg.out);
+  RunResult r = s_client(t.port(), {"-quiet"}, "still served\n");
+  BOOST_TEST(r.out == "still served\n", r.out + r.err + t.superd().log());
+}
+
 BOOST_AUTO_TEST_CASE(renewed_certificate_on_reload_keeps_live_sessions) {
   TlsRunning t("[slow]\nport = 127.0.0.1:@P0@\n" + user_line() +
                "exec = /bin/sh -c 'echo started; read line; echo \"got $line\"'\n" + keys_in_certs());
