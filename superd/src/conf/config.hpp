@@ -54,6 +54,7 @@ struct ServiceConfig {
   std::string builtin;
   std::optional<bool> wait;  ///< Unset: no for stream endpoints, yes for datagram.
   bool listen_fds = false;   ///< A wait-mode program gets its socket as fd 3 (sd_listen_fds).
+  int prefork = 0;  ///< Wait-mode programs kept running on each socket; 0: one when a client comes.
   // Child set-up.
   std::string user, group, chroot;
   FileMode umask;
@@ -72,6 +73,7 @@ struct ServiceConfig {
   Seconds timeout;
   std::vector<net::Pattern> allow, deny;
   std::vector<net::Cidr> cidr_allow, cidr_deny;
+  std::vector<std::string> allow_users, allow_groups;  ///< Names or numbers, as written.
   // Unix endpoints.
   FileMode socket_mode;
   std::string socket_owner, socket_group;
@@ -81,6 +83,7 @@ struct ServiceConfig {
   // Derived when the configuration is finalised.
   std::vector<net::Endpoint> endpoints;
   net::AccessPolicy access;
+  net::PeerUsers peer_users;  ///< allow_users / allow_groups resolved.
   Identity identity;
   uid_t socket_uid = static_cast<uid_t>(-1);  ///< -1: leave as created.
   gid_t socket_gid = static_cast<gid_t>(-1);

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <utility>
 
+#include "conf/checker.hpp"
 #include "conf/privileges.hpp"
 #include "conf/resolve.hpp"
 #include "conf/schema.hpp"
@@ -21,47 +22,6 @@
 namespace superd::conf {
 
 namespace {
-
-struct Checker {
-  ServiceConfig& s;
-  const Config& c;
-  std::vector<Diagnostic>& diags;
-  bool ok = true;
-
-  const ShownValue* shown(const std::string& key) const {
-    auto sec = c.shown.find(s.name);
-    if (sec == c.shown.end()) return nullptr;
-    auto it = sec->second.find(key);
-    return it == sec->second.end() ? nullptr : &it->second;
-  }
-  // Where `key` was set, or the first place the section was set at all.
-  Origin origin(const std::string& key) const {
-    if (const ShownValue* v = shown(key)) return v->origin;
-    Origin best;
-    auto sec = c.shown.find(s.name);
-    if (sec != c.shown.end())
-      for (const auto& [k, v] : sec->second)
-        if (!v.inherited &&
-            (best.layer == Layer::Default || v.origin.layer < best.layer ||
-             (v.origin.layer == best.layer && v.origin.file == best.file && v.origin.line < best.line)))
-          best = v.origin;
-    return best;
-  }
-  void error(const std::string& key, std::string message, std::string hint = {}) {
-    error_at(origin(key), key, std::move(message), std::move(hint));
-  }
-  // Error about the `index`-th value of a repeatable key, located at that value.
-  void error(const std::string& key, std::size_t index, std::string message) {
-    const ShownValue* v = shown(key);
-    error_at(v && index < v->origins.size() ? v->origins[index] : origin(key), key,
-             std::move(message), {});
-  }
-  void error_at(const Origin& o, const std::string& key, std::string message, std::string hint) {
-    diags.push_back(diagnostic_at(o, s.name, key, "service '" + s.name + "': " + std::move(message),
-                                  std::move(hint)));
-    ok = false;
-  }
-};
 
 void check_endpoints(Checker& ck) {
   ServiceConfig& s = ck.s;
@@ -157,6 +117,7 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
     }
     if (s.wait) ck.error("wait", "'wait' applies only to exec services");
     if (s.listen_fds) ck.error("listen_fds", "'listen_fds' applies only to exec services");
+    if (s.prefork > 0) ck.error("prefork", "'prefork' applies only to exec services");
     for (const net::Endpoint& e : s.endpoints)
       if ((e.stream() && !it->second.stream) || (!e.stream() && !it->second.datagram))
         ck.error("port", "built-in '" + s.builtin + "' does not serve " +
@@ -180,6 +141,11 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
     if (s.listen_fds && e.stream() && !s.wait.value_or(false))
       ck.error("listen_fds", "'listen_fds = yes' hands the socket itself to the program, but stream endpoint " +
                                  e.str() + " starts one program per connection",
+               "add wait = yes");
+    if (s.prefork > 0 && e.stream() && !s.wait.value_or(false))
+      ck.error("prefork", "'prefork = " + std::to_string(s.prefork) +
+                              "' keeps programs that accept for themselves, but stream endpoint " + e.str() +
+                              " starts one program per connection",
                "add wait = yes");
   }
 }
@@ -332,6 +298,7 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
   check_socket_options(ck);
   check_handler(ck, builtins);
   check_identity(ck, users, running);
+  check_peer_users(ck, users);
   if (!s.chroot.empty() && s.chroot[0] != '/')
     ck.error("chroot", "chroot directory '" + s.chroot + "' must be an absolute path");
   s.access = net::AccessPolicy{s.cidr_allow, s.cidr_deny, s.allow, s.deny};

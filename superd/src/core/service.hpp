@@ -4,6 +4,7 @@
 // a program:
 //   accept -> access -> limits -> StreamSession | spawn (nowait)
 //   readable -> spawn with the socket itself, stop watching until exit (wait)
+//   N programs kept running on the socket, never watched (wait, prefork)
 //   readable -> DatagramPort (datagram built-ins)
 // A Service holds the configuration snapshot it was made from; its children
 // and sessions hold the Service, so a reload that replaces or removes it
@@ -97,6 +98,11 @@ class Service : public std::enable_shared_from_this<Service> {
   void arm(ListenSocket& l);
   /// A wait-mode program on `l` exited; `fast` when it left input unread at once.
   void after_wait_exit(ListenSocket& l, bool fast, int status);
+  /// A preforked program on `l` exited; `fast` when it lived less than a second.
+  void after_prefork_exit(ListenSocket& l, bool fast, int status);
+  /// `superd ctl` paused, drained or resumed the service: preforked programs
+  /// are stopped while it is held, started again when it is not.
+  void hold_changed();
 
  private:
   struct Peer;
@@ -110,6 +116,8 @@ class Service : public std::enable_shared_from_this<Service> {
   const char* check_limits(bool& pause, Refusal& why);
   Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, Peer& peer);
+  /// Empty when the Unix peer on `fd` passes allow_users / allow_groups, else the reason.
+  std::string peer_users_refuse(int fd, const Peer& peer) const;
   bool admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint);
   /// Turns `peer` away; `rule` is the access rule that decided, if one did.
   void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
@@ -120,6 +128,12 @@ class Service : public std::enable_shared_from_this<Service> {
   /// Tries the held client's spawn again.
   void retry_held();
   void run_waiting(ListenSocket& l);
+  /// True when `l` is served by preforked programs rather than watched.
+  bool prefork_mode(const ListenSocket& l) const { return cfg_.prefork > 0 && wait_mode(l); }
+  /// Starts or stops preforked programs on `l` until as many run as wanted now.
+  void fill_prefork(ListenSocket& l);
+  /// Starts one preforked program on `l`; false when none could be made.
+  bool start_preforked(ListenSocket& l);
   void begin(Peer& peer);
   /// A connection begun with begin() ended; `started` is when it was handed
   /// over (now_seconds), or negative when it never was.
@@ -127,8 +141,10 @@ class Service : public std::enable_shared_from_this<Service> {
   /// A connection or program ended: paused sockets (this service's, or its
   /// successor's after a reload) may accept again.
   void capacity_back();
+  /// Starts the program of `plan` on `stdio_fd`; its pid goes to `pid_out` when given.
   bool start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
-                   std::function<void(int status, double started, pid_t pid)> on_exit);
+                   std::function<void(int status, double started, pid_t pid)> on_exit,
+                   pid_t* pid_out = nullptr);
   /// True when this service's messages at `level` are written.
   bool logs(int level) const;
   void slog(int level, const std::string& message);

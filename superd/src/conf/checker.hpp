@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// Checker: a service's whole-service checks in progress, with errors located
+// at the key (or the value of a repeatable key) they are about. Shared by the
+// parts of load() that check one service (validate.cpp, peer_users.cpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "conf/config.hpp"
+#include "conf/resolve.hpp"
+
+namespace superd::conf {
+
+/// Checks of one service, collecting located diagnostics.
+struct Checker {
+  ServiceConfig& s;
+  const Config& c;
+  std::vector<Diagnostic>& diags;
+  bool ok = true;
+
+  const ShownValue* shown(const std::string& key) const {
+    auto sec = c.shown.find(s.name);
+    if (sec == c.shown.end()) return nullptr;
+    auto it = sec->second.find(key);
+    return it == sec->second.end() ? nullptr : &it->second;
+  }
+  /// Where `key` was set, or the first place the section was set at all.
+  Origin origin(const std::string& key) const {
+    if (const ShownValue* v = shown(key)) return v->origin;
+    Origin best;
+    auto sec = c.shown.find(s.name);
+    if (sec != c.shown.end())
+      for (const auto& [k, v] : sec->second)
+        if (!v.inherited &&
+            (best.layer == Layer::Default || v.origin.layer < best.layer ||
+             (v.origin.layer == best.layer && v.origin.file == best.file && v.origin.line < best.line)))
+          best = v.origin;
+    return best;
+  }
+  void error(const std::string& key, std::string message, std::string hint = {}) {
+    error_at(origin(key), key, std::move(message), std::move(hint));
+  }
+  /// Error about the `index`-th value of a repeatable key, located at that value.
+  void error(const std::string& key, std::size_t index, std::string message) {
+    const ShownValue* v = shown(key);
+    error_at(v && index < v->origins.size() ? v->origins[index] : origin(key), key,
+             std::move(message), {});
+  }
+  void error_at(const Origin& o, const std::string& key, std::string message, std::string hint) {
+    diags.push_back(diagnostic_at(o, s.name, key, "service '" + s.name + "': " + std::move(message),
+                                  std::move(hint)));
+    ok = false;
+  }
+};
+
+/// allow_users / allow_groups: names or numbers resolved to ids, each set
+/// only where a Unix stream endpoint served by superd can use it.
+void check_peer_users(Checker& ck, const UserDb& users);
+
+}  // namespace superd::conf
