@@ -58,4 +58,10 @@ struct Checker {
 /// only where a Unix stream endpoint served by superd can use it.
 void check_peer_users(Checker& ck, const UserDb& users);
 
+/// tcpmux_name: a name TCPMUX clients can send, on a service that can take
+/// a connection handed over.
+void check_tcpmux_name(Checker& ck);
+/// No two services answer to the same TCPMUX name (in any case).
+void check_tcpmux_clashes(const Config& c, std::vector<Diagnostic>& diags);
+
 }  // namespace superd::conf

@@ -54,6 +54,8 @@ struct ServiceConfig {
   std::string builtin;
   std::optional<bool> wait;  ///< Unset: no for stream endpoints, yes for datagram.
   bool listen_fds = false;   ///< A wait-mode program gets its socket as fd 3 (sd_listen_fds).
+  /// TCPMUX name of the service ('+' first: superd answers "+Go"); empty: not reachable that way.
+  std::string tcpmux_name;
   int prefork = 0;  ///< Wait-mode programs kept running on each socket; 0: one when a client comes.
   // Child set-up.
   std::string user, group, chroot;

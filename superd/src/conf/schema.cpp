@@ -115,6 +115,8 @@ const KeySpec kKeys[] = {
    to<&S::listen_fds>()},
   {"prefork",        Service, One,  "0", "Wait mode: copies of the program kept running on each socket, each accepting for itself, restarted when they exit; 0 none (one started when a client comes).",
    to<&S::prefork>(), nullptr, 0, 1024},
+  {"tcpmux_name",    Service, One,  "", "Name by which a TCPMUX service (builtin = tcpmux) hands clients to this one; a leading '+' has superd answer '+Go' first.",
+   to<&S::tcpmux_name>()},
   {"umask",          Service, One,  "", "File creation mask of the program (octal).", to<&S::umask>()},
   {"nice",           Service, One,  "", "Scheduling priority of the program, -20..19.", to<&S::nice>(),
    nullptr, -20, 19},

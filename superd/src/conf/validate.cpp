@@ -27,7 +27,7 @@ void check_endpoints(Checker& ck) {
   ServiceConfig& s = ck.s;
   if (!net::valid_proto(s.proto))
     ck.error("proto", "unknown protocol '" + s.proto + "'", "expected tcp, udp or unix");
-  if (s.port.empty()) ck.error("port", "no endpoint to listen on", "add 'port = PORT/PROTO'");
+  if (s.port.empty() && s.tcpmux_name.empty()) ck.error("port", "no endpoint to listen on", "add 'port = PORT/PROTO'");
   for (std::size_t i = 0; i < s.port.size(); ++i) {
     const std::string& text = s.port[i];
     net::Endpoint e;
@@ -299,6 +299,7 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
   check_handler(ck, builtins);
   check_identity(ck, users, running);
   check_peer_users(ck, users);
+  check_tcpmux_name(ck);
   if (!s.chroot.empty() && s.chroot[0] != '/')
     ck.error("chroot", "chroot directory '" + s.chroot + "' must be an absolute path");
   s.access = net::AccessPolicy{s.cidr_allow, s.cidr_deny, s.allow, s.deny};
@@ -308,6 +309,7 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
 // Two services clash on one address unless both name a different interface:
 // reuse_port and freebind do not let one superd take a socket twice.
 void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags) {
+  check_tcpmux_clashes(c, diags);
   struct User {
     const ServiceConfig* service;
     std::string device;

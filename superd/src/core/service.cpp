@@ -395,6 +395,7 @@ void Service::capacity_back() {
 }
 
 void Service::serve_builtin(int fd, const Peer& peer) {
+  if (cfg_.builtin == kTcpmux) return serve_mux(fd, peer);
   auto on_end = [this, self = shared_from_this(), peer](StreamSession& s) {
     counters_->stats.bytes_in += s.bytes_in();
     counters_->stats.bytes_out += s.bytes_out();

@@ -31,6 +31,9 @@ namespace superd::core {
 
 class StreamSession;
 
+/// The name of the TCPMUX built-in, which the Service serves itself.
+inline constexpr const char* kTcpmux = "tcpmux";
+
 /// What `superd ctl` holds a service to: it accepts only when None.
 enum class Hold : std::uint8_t {
   None,      ///< Accepting (limits permitting).
@@ -92,6 +95,11 @@ class Service : public std::enable_shared_from_this<Service> {
   /// rules, limits, then the built-in or program, as for its own sockets.
   /// Takes `fd`.
   void serve_connection(int fd);
+  /// Serves a connection that named this service through TCPMUX (`via`,
+  /// the tcpmux endpoint): its access rules and limits, then `+Go` when
+  /// `ack`, then the built-in or program; a refusal answers `-` and why.
+  /// Takes `fd`.
+  void serve_via_tcpmux(int fd, const std::string& via, bool ack);
   /// A socket of this service is readable (dispatched through ListenSocket::owner).
   void on_ready(ListenSocket& l);
   /// Watches `l` again when nothing holds it back.
@@ -122,6 +130,13 @@ class Service : public std::enable_shared_from_this<Service> {
   /// Turns `peer` away; `rule` is the access rule that decided, if one did.
   void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
+  /// `builtin = tcpmux`: reads the name line, then hands `fd` on.
+  void serve_mux(int fd, const Peer& peer);
+  /// The name line of a TCPMUX client arrived: HELP, or the service it
+  /// names. Returns what became of it, for the end line ("help", "to=NAME", "unknown").
+  std::string route_mux(int fd, const std::string& name, const Peer& peer);
+  /// Answers a TCPMUX client `-reply` and closes; logged as a refusal for `why`.
+  void refuse_mux(int fd, const Peer& peer, const std::string& reply, const std::string& why);
   void serve_program(int fd, const Peer& peer);
   /// Keeps `fd` until a process can be made for it (see held_).
   void hold(int fd, const Peer& peer);
