@@ -110,6 +110,11 @@ struct GlobalConfig {
   Seconds shutdown_timeout;
   bool stop_children = false;
   bool reverse_lookups = false;
+  bool double_reverse_lookups = false;  ///< A name is used only if it resolves back to the address.
+  std::string reverse_resolver;  ///< As written; empty: the first nameserver of /etc/resolv.conf.
+  Seconds reverse_timeout;       ///< How long a connection waits for its name.
+  net::IpAddress resolver_address;  ///< `reverse_resolver` (or resolv.conf's) parsed.
+  std::uint16_t resolver_port = 53;
   std::string metrics;  ///< Where to serve Prometheus metrics: HOST:PORT or a Unix path; empty: off.
   /// `metrics` parsed (a TCP or Unix stream endpoint); unset when off.
   std::optional<net::Endpoint> metrics_endpoint;

@@ -194,6 +194,8 @@ void check_identity(Checker& ck, const UserDb& users, const Privileges& running)
   }
 }
 
+}  // namespace
+
 // Where a global key was set (its default place when it was not).
 Origin global_origin(const Config& c, const std::string& key) {
   auto sec = c.shown.find("");
@@ -201,6 +203,8 @@ Origin global_origin(const Config& c, const std::string& key) {
   auto it = sec->second.find(key);
   return it == sec->second.end() ? Origin{} : it->second.origin;
 }
+
+namespace {
 
 std::string quoted(const std::string& v) { return v.empty() ? "unset" : "'" + v + "'"; }
 

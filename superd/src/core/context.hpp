@@ -21,6 +21,7 @@ namespace superd::core {
 class ChildSet;
 class SessionSet;
 class Service;
+class ReverseResolver;
 
 /// Seconds on the monotonic clock, for limits and durations.
 inline double now_seconds() {
@@ -52,6 +53,7 @@ struct Context {
   int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.
   bool stopping = false;
   int last_status = -1;        ///< Wait status of the last connection's program to exit.
+  ReverseResolver* resolver = nullptr;  ///< Client names (reverse_lookups).
   std::function<void()> capacity_freed;  ///< A connection ended: paused services may resume.
   std::function<void()> counts_changed;  ///< Connections or programs came or went (STATUS=).
   /// TCPMUX: the service whose tcpmux_name is `name` (any case), or null;

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/child_set.hpp"
+#include "core/reverse_resolver.hpp"
 #include "core/stream_session.hpp"
 #include "sys/errno_error.hpp"
 #include "sys/unique_fd.hpp"
@@ -310,6 +311,19 @@ std::string Service::peer_users_refuse(int fd, const Peer& peer) const {
   return cfg_.peer_users.decide(peer.cred.uid, peer.cred.gid, groups);
 }
 
+void Service::look_up(int fd, const Peer& peer) {
+  // Closed by its owner when the lookup is dropped (shutdown) instead of answered.
+  auto held = std::make_shared<sys::UniqueFd>(fd);
+  ++ctx_.pending;
+  ctx_.resolver->lookup(peer.addr, [self = shared_from_this(), held, p = Peer(peer)](const std::string& name) mutable {
+    --self->ctx_.pending;
+    if (self->ctx_.stopping) return;
+    p.host = name;
+    p.named = true;
+    self->on_connection(held->release(), p);
+  });
+}
+
 void Service::serve_connection(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
@@ -321,8 +335,9 @@ void Service::serve_connection(int fd) {
 }
 
 void Service::on_connection(int fd, Peer& peer) {
+  if (peer.ip && !peer.named && ctx_.resolver && ctx_.global().reverse_lookups) return look_up(fd, peer);
   if (peer.ip && !cfg_.access.empty()) {
-    std::string why = cfg_.access.decide(peer.addr, "");
+    std::string why = cfg_.access.decide(peer.addr, peer.host);
     if (!why.empty()) return refuse(fd, peer, Refusal::Access, why, false);
   }
   if (!peer.ip && !cfg_.peer_users.empty()) {

@@ -96,10 +96,10 @@ class Service : public std::enable_shared_from_this<Service> {
   /// Takes `fd`.
   void serve_connection(int fd);
   /// Serves a connection that named this service through TCPMUX (`via`,
-  /// the tcpmux endpoint): its access rules and limits, then `+Go` when
+  /// the tcpmux endpoint; `host`, the client's name if known): its access rules and limits, then `+Go` when
   /// `ack`, then the built-in or program; a refusal answers `-` and why.
   /// Takes `fd`.
-  void serve_via_tcpmux(int fd, const std::string& via, bool ack);
+  void serve_via_tcpmux(int fd, const std::string& via, bool ack, const std::string& host = "");
   /// A socket of this service is readable (dispatched through ListenSocket::owner).
   void on_ready(ListenSocket& l);
   /// Watches `l` again when nothing holds it back.
@@ -124,6 +124,9 @@ class Service : public std::enable_shared_from_this<Service> {
   const char* check_limits(bool& pause, Refusal& why);
   Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
   void on_connection(int fd, Peer& peer);
+  /// reverse_lookups: on_connection() again once `peer`'s name is known or
+  /// given up; meanwhile other clients are served. Takes `fd`.
+  void look_up(int fd, const Peer& peer);
   /// Empty when the Unix peer on `fd` passes allow_users / allow_groups, else the reason.
   std::string peer_users_refuse(int fd, const Peer& peer) const;
   bool admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint);
@@ -214,6 +217,8 @@ struct Service::Peer {
   std::uint16_t port = 0;
   ucred cred{};
   bool has_cred = false;
+  std::string host;     ///< Its name (reverse_lookups); empty: none known.
+  bool named = false;   ///< The lookup is done (or not wanted).
 };
 
 /// A client kept until a process can be made for it.

@@ -23,6 +23,7 @@ void Service::serve_program(int fd, const Peer& peer) {
   if (peer.ip) {
     info.remote_ip = peer.addr.str();
     info.remote_port = std::to_string(peer.port);
+    info.remote_host = peer.host;
     sockaddr_storage local{};
     socklen_t len = sizeof local;
     net::IpAddress laddr;

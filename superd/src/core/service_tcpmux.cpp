@@ -73,7 +73,7 @@ std::string Service::route_mux(int fd, const std::string& name, const Peer& peer
     r.add("service", cfg_.name).add("peer", peer.text).add("name", name);
     ctx_.log.write(r.add("to", target->config().name));
   }
-  target->serve_via_tcpmux(fd, peer.endpoint, ack);
+  target->serve_via_tcpmux(fd, peer.endpoint, ack, peer.host);
   return "to=" + target->config().name;
 }
 
@@ -86,12 +86,14 @@ void Service::refuse_mux(int fd, const Peer& peer, const std::string& text, cons
   ctx_.log.write(r);
 }
 
-void Service::serve_via_tcpmux(int fd, const std::string& via, bool ack) {
+void Service::serve_via_tcpmux(int fd, const std::string& via, bool ack, const std::string& host) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) ss.ss_family = AF_UNSPEC;
   Peer peer = make_peer(ss.ss_family == AF_UNIX, fd, ss, len);
   peer.endpoint = via;
+  peer.host = host;  // looked up already, for the tcpmux service
+  peer.named = true;
   ++counters_->stats.accepted;
   if (released_ || ctx_.stopping || counters_->hold != Hold::None)
     return refuse_mux(fd, peer, "Service not available", "service " + cfg_.name + " is not accepting now");
@@ -100,7 +102,7 @@ void Service::serve_via_tcpmux(int fd, const std::string& via, bool ack) {
     refuse(fd, peer, why, rule, false);
   };
   if (peer.ip && !cfg_.access.empty()) {
-    std::string why = cfg_.access.decide(peer.addr, "");
+    std::string why = cfg_.access.decide(peer.addr, peer.host);
     if (!why.empty()) return no("Access denied", Refusal::Access, why);
   }
   if (!peer.ip && !cfg_.peer_users.empty()) {

@@ -76,6 +76,8 @@ int Supervisor::serve_inetd(std::shared_ptr<const conf::Config> config, const st
   inetd_mode_ = true;  // nothing to reload: SIGHUP is ignored
   config_ = config;
   ctx_.config = config;
+  if (const conf::GlobalConfig& g = config->global; g.reverse_lookups)
+    resolver_.configure(g.resolver_address, g.resolver_port, g.reverse_timeout.value, g.double_reverse_lookups);
   auto counters = std::make_shared<ServiceCounters>();
   auto service = std::make_shared<Service>(ctx_, config, *cfg, builtin, counters);
   services_.push_back(service);
