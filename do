@@ -12,10 +12,11 @@ BUILD=${BUILD_DIR:-build}
 ASAN_BUILD=$BUILD-asan
 BUILD_PKGS="g++ cmake make pkg-config libboost-dev libboost-program-options-dev libboost-test-dev libinih-dev libcap-dev netbase nlohmann-json3-dev libssl-dev"
 # Real programs the integration tests drive: clients, in.tftpd, sshd -i, git daemon,
-# systemd-socket-activate, curl and the Prometheus parser (metrics), haproxy (PROXY protocol); and what the package test (tests/package) needs to
+# systemd-socket-activate, curl and the Prometheus parser (metrics), haproxy (PROXY protocol), dnsmasq
+# (a DNS server for reverse lookups); and what the package test (tests/package) needs to
 # build, lint, install and exercise the Debian package.
 TEST_PKGS="netcat-openbsd socat tftpd-hpa tftp-hpa openssh-server openssh-client git procps systemd
-  dpkg-dev debhelper fakeroot lintian update-inetd man-db curl python3-prometheus-client haproxy openssl"
+  dpkg-dev debhelper fakeroot lintian update-inetd man-db curl python3-prometheus-client haproxy openssl dnsmasq-base"
 
 install_missing() {
   missing=""

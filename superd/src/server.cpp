@@ -24,6 +24,7 @@
 #include "conf/xinetd_import.hpp"
 #include "core/control_client.hpp"
 #include "core/supervisor.hpp"
+#include "core/tcpmux.hpp"
 #include "log/escape.hpp"
 #include "log/log.hpp"
 #include "proc/identity.hpp"
@@ -153,6 +154,7 @@ std::shared_ptr<const conf::Config> Server::Impl::load(std::vector<Diagnostic>& 
 Server::Server(std::vector<std::string> new_args) : impl_(std::make_unique<Impl>()) {
   impl_->new_args = std::move(new_args);
   for (Builtin& b : standard_builtins()) add_builtin(std::move(b));
+  add_builtin(core::tcpmux_builtin());  // served by the supervisor itself
 }
 
 Server::~Server() = default;

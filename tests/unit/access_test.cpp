@@ -169,6 +169,20 @@ BOOST_AUTO_TEST_CASE(first_matching_deny_names_the_reason) {
   BOOST_TEST(p.decide(ip("10.1.99.1"), "") == "cidr_deny 10.1.2.3/16");
 }
 
+BOOST_AUTO_TEST_CASE(peer_users_match_uid_group_or_supplementary_group) {
+  superd::net::PeerUsers p;
+  BOOST_TEST(p.empty());
+  p.uids = {1000};
+  BOOST_TEST(p.decide(1000, 1000, {}) == "");
+  BOOST_TEST(p.decide(1001, 100, {27}) == "uid 1001 gid 100 not in allow_users");
+  p.gids = {27};
+  BOOST_TEST(p.decide(1001, 100, {5, 27}) == "");
+  BOOST_TEST(p.decide(1001, 27, {}) == "");
+  BOOST_TEST(p.decide(1001, 100, {5}) == "uid 1001 gid 100 not in allow_users or allow_groups");
+  p.uids.clear();
+  BOOST_TEST(p.decide(1000, 100, {}) == "uid 1000 gid 100 not in allow_groups");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace superd_unit

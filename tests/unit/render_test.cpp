@@ -215,8 +215,6 @@ BOOST_AUTO_TEST_CASE(man_keys_documents_every_key) {
   }
   BOOST_TEST(man.find(".Bl -tag -width Ds\n") == man.find(".Bl"));
   BOOST_TEST(man.substr(man.size() - 4) == ".El\n");
-  BOOST_TEST(man.find("Not yet acted on: reverse lookups are not implemented") !=
-             std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

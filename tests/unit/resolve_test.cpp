@@ -437,18 +437,18 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_in_one_run) {
       boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(pending_keys_give_notes_and_load_succeeds) {
+BOOST_AUTO_TEST_CASE(reverse_lookup_keys_load_without_notes) {
   Loaded l = load_conf(
-      "reverse_lookups = yes\nuser = nobody\n[s]\nport = 7\nexec = /bin/cat\nuser = alice\n");
+      "reverse_lookups = yes\nreverse_resolver = [::1]:5353\ndouble_reverse_lookups = yes\n"
+      "reverse_timeout = 1.5\nuser = nobody\n[s]\nport = 7\nexec = /bin/cat\nuser = alice\n");
   BOOST_TEST(l.ok);
   BOOST_TEST(l.errors().empty());
-  // A global 'user' is acted on (superd drops to it): no note for it.
-  Lines notes = l.of(Severity::Note);
-  BOOST_REQUIRE(notes.size() == 1u);
-  BOOST_TEST(notes[0] ==
-             "test.conf:1: note: 'reverse_lookups' is accepted but not yet acted on: "
-             "reverse lookups are not implemented; allow/deny match addresses");
+  BOOST_TEST(l.of(Severity::Note).empty());
   BOOST_TEST(l.c.global.reverse_lookups);
+  BOOST_TEST(l.c.global.double_reverse_lookups);
+  BOOST_TEST(l.c.global.resolver_address.str() == "::1");
+  BOOST_TEST(l.c.global.resolver_port == 5353);
+  BOOST_TEST(l.c.global.reverse_timeout.value == 1.5);
 }
 
 BOOST_AUTO_TEST_CASE(all_or_nothing) {

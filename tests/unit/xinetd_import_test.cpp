@@ -161,8 +161,8 @@ BOOST_AUTO_TEST_CASE(only_from_forms_become_cidr_allow_and_allow) {
         "cidr_allow = 172.16.2.0/24", "cidr_allow = 192.168.1.5", "cidr_allow = 10.8.0.0/13",
         "cidr_allow = 2001:db8::1", "cidr_allow = 2001:db8::/32",
         "allow = ^host\\.example\\.com$", "allow = \\.example\\.org$",
-        "# xinetd only_from host names: allow would match them on the peer's reverse name, which "
-        "superd does not look up: those hosts are refused"})
+        "# xinetd only_from host names: allow matches them on the peer's reverse name, "
+        "looked up only with reverse_lookups = yes: without it those hosts are refused"})
     BOOST_TEST(has(r.out, line), line << "\n" << r.out);
   parses_cleanly(r.out);
 }
@@ -183,8 +183,8 @@ BOOST_AUTO_TEST_CASE(no_access_becomes_cidr_deny_and_the_closer_match_is_flagged
   BOOST_TEST_REQUIRE(r.ok, (r.errors.empty() ? "" : r.errors[0]));
   BOOST_TEST(has(r.out, "cidr_deny = 10.0.0.0/8"), r.out);
   BOOST_TEST(has(r.out, "deny = ^bad\\.example\\.com$"), r.out);
-  BOOST_TEST(has(r.out, "# xinetd no_access host names: deny would match them on the peer's reverse "
-                        "name, which superd does not look up: those hosts are NOT refused"), r.out);
+  BOOST_TEST(has(r.out, "# xinetd no_access host names: deny matches them on the peer's reverse "
+                        "name, looked up only with reverse_lookups = yes: without it those hosts are NOT refused"), r.out);
   BOOST_TEST(has(r.out, "# xinetd only_from 10.1.2.3 lies inside no_access 10.0.0.0/8: xinetd admits "
                         "it (the closer match wins), superd refuses it (cidr_deny wins)"), r.out);
 }

@@ -56,6 +56,9 @@ struct ServiceConfig {
   std::string builtin;
   std::optional<bool> wait;  ///< Unset: no for stream endpoints, yes for datagram.
   bool listen_fds = false;   ///< A wait-mode program gets its socket as fd 3 (sd_listen_fds).
+  /// TCPMUX name of the service ('+' first: superd answers "+Go"); empty: not reachable that way.
+  std::string tcpmux_name;
+  int prefork = 0;  ///< Wait-mode programs kept running on each socket; 0: one when a client comes.
   // Child set-up.
   std::string user, group, chroot;
   FileMode umask;
@@ -85,6 +88,7 @@ struct ServiceConfig {
   std::string tls_ciphers, tls_ciphersuites;
   std::string tls_alpn;  ///< Comma-separated protocol names.
   Seconds tls_handshake_timeout;
+  std::vector<std::string> allow_users, allow_groups;  ///< Names or numbers, as written.
   // Unix endpoints.
   FileMode socket_mode;
   std::string socket_owner, socket_group;
@@ -96,6 +100,7 @@ struct ServiceConfig {
   net::AccessPolicy access;
   /// The loaded TLS context; null when the service does not use TLS.
   std::shared_ptr<const net::TlsContext> tls;
+  net::PeerUsers peer_users;  ///< allow_users / allow_groups resolved.
   Identity identity;
   uid_t socket_uid = static_cast<uid_t>(-1);  ///< -1: leave as created.
   gid_t socket_gid = static_cast<gid_t>(-1);
@@ -120,6 +125,11 @@ struct GlobalConfig {
   Seconds shutdown_timeout;
   bool stop_children = false;
   bool reverse_lookups = false;
+  bool double_reverse_lookups = false;  ///< A name is used only if it resolves back to the address.
+  std::string reverse_resolver;  ///< As written; empty: the first nameserver of /etc/resolv.conf.
+  Seconds reverse_timeout;       ///< How long a connection waits for its name.
+  net::IpAddress resolver_address;  ///< `reverse_resolver` (or resolv.conf's) parsed.
+  std::uint16_t resolver_port = 53;
   std::string metrics;  ///< Where to serve Prometheus metrics: HOST:PORT or a Unix path; empty: off.
   /// `metrics` parsed (a TCP or Unix stream endpoint); unset when off.
   std::optional<net::Endpoint> metrics_endpoint;

@@ -216,6 +216,7 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
                       std::vector<Diagnostic>& diags);
 void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags);
 void check_metrics(Config& c, std::vector<Diagnostic>& diags);
+void check_reverse(Config& c, std::vector<Diagnostic>& diags);
 void settle_privileges(Config& c, const UserDb& users, const Privileges& running,
                        std::vector<Diagnostic>& diags);
 
@@ -299,6 +300,7 @@ bool load(const LoadInput& input, const BuiltinCatalog& builtins, const UserDb& 
     finalize_service(svc, out, builtins, users, running, diags);
   check_endpoint_clashes(out, diags);
   check_metrics(out, diags);
+  check_reverse(out, diags);
   settle_privileges(out, users, running, diags);
   check_control(out, users, diags);
   return !has_errors(std::vector<Diagnostic>(diags.begin() + static_cast<long>(before), diags.end()));

@@ -14,6 +14,7 @@
 #include <tuple>
 #include <utility>
 
+#include "conf/checker.hpp"
 #include "conf/privileges.hpp"
 #include "conf/resolve.hpp"
 #include "conf/schema.hpp"
@@ -22,44 +23,11 @@ namespace superd::conf {
 
 namespace {
 
-struct Checker {
-  ServiceConfig& s;
-  const Config& c;
-  std::vector<Diagnostic>& diags;
-  bool ok = true;
-
-  std::optional<ShownValue> shown(const std::string& key) const { return c.shown.find(s.name, key); }
-  // Where `key` was set, or the first place the section was set at all.
-  Origin origin(const std::string& key) const {
-    if (std::optional<ShownValue> v = shown(key)) return v->origin;
-    Origin best;
-    for (const Origin& o : c.shown.own_origins(s.name))
-      if (best.layer == Layer::Default || o.layer < best.layer ||
-          (o.layer == best.layer && o.file == best.file && o.line < best.line))
-        best = o;
-    return best;
-  }
-  void error(const std::string& key, std::string message, std::string hint = {}) {
-    error_at(origin(key), key, std::move(message), std::move(hint));
-  }
-  // Error about the `index`-th value of a repeatable key, located at that value.
-  void error(const std::string& key, std::size_t index, std::string message) {
-    std::optional<ShownValue> v = shown(key);
-    error_at(v && index < v->origins.size() ? v->origins[index] : origin(key), key,
-             std::move(message), {});
-  }
-  void error_at(const Origin& o, const std::string& key, std::string message, std::string hint) {
-    diags.push_back(diagnostic_at(o, s.name, key, "service '" + s.name + "': " + std::move(message),
-                                  std::move(hint)));
-    ok = false;
-  }
-};
-
 void check_endpoints(Checker& ck) {
   ServiceConfig& s = ck.s;
   if (!net::valid_proto(s.proto))
     ck.error("proto", "unknown protocol '" + s.proto + "'", "expected tcp, udp or unix");
-  if (s.port.empty()) ck.error("port", "no endpoint to listen on", "add 'port = PORT/PROTO'");
+  if (s.port.empty() && s.tcpmux_name.empty()) ck.error("port", "no endpoint to listen on", "add 'port = PORT/PROTO'");
   for (std::size_t i = 0; i < s.port.size(); ++i) {
     const std::string& text = s.port[i];
     net::Endpoint e;
@@ -213,6 +181,7 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
     }
     if (s.wait) ck.error("wait", "'wait' applies only to exec services");
     if (s.listen_fds) ck.error("listen_fds", "'listen_fds' applies only to exec services");
+    if (s.prefork > 0) ck.error("prefork", "'prefork' applies only to exec services");
     for (const net::Endpoint& e : s.endpoints)
       if ((e.stream() && !it->second.stream) || (!e.stream() && !it->second.datagram))
         ck.error("port", "built-in '" + s.builtin + "' does not serve " +
@@ -236,6 +205,11 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
     if (s.listen_fds && e.stream() && !s.wait.value_or(false))
       ck.error("listen_fds", "'listen_fds = yes' hands the socket itself to the program, but stream endpoint " +
                                  e.str() + " starts one program per connection",
+               "add wait = yes");
+    if (s.prefork > 0 && e.stream() && !s.wait.value_or(false))
+      ck.error("prefork", "'prefork = " + std::to_string(s.prefork) +
+                              "' keeps programs that accept for themselves, but stream endpoint " + e.str() +
+                              " starts one program per connection",
                "add wait = yes");
   }
 }
@@ -284,11 +258,15 @@ void check_identity(Checker& ck, const UserDb& users, const Privileges& running)
   }
 }
 
+}  // namespace
+
 // Where a global key was set (its default place when it was not).
 Origin global_origin(const Config& c, const std::string& key) {
   std::optional<ShownValue> v = c.shown.find("", key);
   return v ? v->origin : Origin{};
 }
+
+namespace {
 
 std::string quoted(const std::string& v) { return v.empty() ? "unset" : "'" + v + "'"; }
 
@@ -388,6 +366,8 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
   check_proxy(ck);
   check_tls(ck);
   check_identity(ck, users, running);
+  check_peer_users(ck, users);
+  check_tcpmux_name(ck);
   if (!s.chroot.empty() && s.chroot[0] != '/')
     ck.error("chroot", "chroot directory '" + s.chroot + "' must be an absolute path");
   s.access = net::AccessPolicy{s.cidr_allow, s.cidr_deny, s.allow, s.deny};
@@ -397,6 +377,7 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
 // Two services clash on one address unless both name a different interface:
 // reuse_port and freebind do not let one superd take a socket twice.
 void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags) {
+  check_tcpmux_clashes(c, diags);
   struct User {
     const ServiceConfig* service;
     std::string device;

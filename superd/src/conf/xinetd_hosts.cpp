@@ -4,7 +4,7 @@
 // xinetd reads "10.1.0.0" as the block 10.1.0.0/16 (trailing zero octets are
 // wildcards) and "0.0.0.0" as every address; "10.1.{2,3}" lists blocks. A
 // host name can only be matched on the peer's reverse name, which superd's
-// `allow`/`deny` regexes see once reverse look-ups exist; the exact regex is
+// `allow`/`deny` regexes see with reverse_lookups = yes; the exact regex is
 // emitted so the rule keeps its meaning.
 #include <cctype>
 

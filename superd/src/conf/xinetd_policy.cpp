@@ -97,8 +97,8 @@ void ServiceImport::access(const char* attr, const char* cidr_key, const char* r
   for (const std::string& p : h.patterns) key(attr, regex_key, p);
   if (!h.patterns.empty())
     comment(std::string("xinetd ") + attr + " host names: " + regex_key +
-            " would match them on the peer's reverse name, which superd does not look up: " +
-            (allow ? "those hosts are refused" : "those hosts are NOT refused"));
+            " matches them on the peer's reverse name, looked up only with reverse_lookups = yes: "
+            "without it " + (allow ? "those hosts are refused" : "those hosts are NOT refused"));
   const XinetdValue* from = allow ? nullptr : get("only_from");
   XinetdHosts a;
   if (!from || !xinetd_hosts(from->values, a, err)) return;

@@ -20,6 +20,8 @@ namespace superd::core {
 
 class ChildSet;
 class SessionSet;
+class Service;
+class ReverseResolver;
 
 /// Seconds on the monotonic clock, for limits and durations.
 inline double now_seconds() {
@@ -59,12 +61,19 @@ struct Context {
   /// first use and left uninitialised, so only the pages datagrams touch cost memory.
   std::unique_ptr<char[]> datagram_buffer;
   int total_active = 0;        ///< Connections served now, over all services.
+  int pending = 0;  ///< Connections waiting for superd itself (a TCPMUX line, a client's name).
   int null_fd = -1;            ///< /dev/null, for stderr = null.
   int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.
   bool stopping = false;
   int last_status = -1;        ///< Wait status of the last connection's program to exit.
+  ReverseResolver* resolver = nullptr;  ///< Client names (reverse_lookups).
   std::function<void()> capacity_freed;  ///< A connection ended: paused services may resume.
   std::function<void()> counts_changed;  ///< Connections or programs came or went (STATUS=).
+  /// TCPMUX: the service whose tcpmux_name is `name` (any case), or null;
+  /// `ack` says whether its name asks for "+Go".
+  std::function<std::shared_ptr<Service>(const std::string& name, bool& ack)> find_tcpmux;
+  /// TCPMUX: the names of the services reachable through it, for HELP.
+  std::function<std::vector<std::string>()> tcpmux_names;
 };
 
 }  // namespace superd::core

@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "core/child_set.hpp"
+#include "core/reverse_resolver.hpp"
 #include "core/stream_session.hpp"
 #include "sys/errno_error.hpp"
 #include "sys/unique_fd.hpp"
@@ -154,9 +155,11 @@ void Service::set_mode(ListenSocket& l) {
 }
 
 void Service::arm(ListenSocket& l) {
-  if (ctx_.stopping || released_ || !owns(l) || l.closed || l.watching || l.child_running ||
-      l.backing_off || held_ || counters_->hold != Hold::None)
-    return;
+  if (ctx_.stopping || released_ || !owns(l) || l.closed) return;
+  // fill_prefork() also stops the copies left by a predecessor that preforked.
+  if (prefork_mode(l) || l.preforked.size() > l.retiring.size()) fill_prefork(l);
+  if (prefork_mode(l)) return;
+  if (l.watching || l.child_running || l.backing_off || held_ || counters_->hold != Hold::None) return;
   l.watching = true;
   // The wait holds the socket, not the service: it goes to whoever owns the
   // socket when it completes (a reload may have handed it over).
@@ -181,6 +184,8 @@ void Service::back_off(ListenSocket& l, std::chrono::steady_clock::duration dela
 void Service::on_ready(ListenSocket& l) {
   // Paused or drained while the wait was pending: resume() watches it again.
   if (counters_->hold != Hold::None) return;
+  // Became a prefork socket while the wait was pending: its programs accept.
+  if (prefork_mode(l)) return;
   set_mode(l);
   if (l.port) {
     std::uint64_t before = l.port->stats().answered;
@@ -288,6 +293,37 @@ Service::Peer Service::make_peer(bool unix_domain, int fd, const sockaddr_storag
   return p;
 }
 
+// SO_PEERGROUPS (Linux 4.13) gives the peer's supplementary groups as they
+// were at connect(), with no lookup in the group database on the loop.
+std::string Service::peer_users_refuse(int fd, const Peer& peer) const {
+  if (!peer.has_cred) return "allow_users/allow_groups: no peer credentials";
+  std::vector<gid_t> groups;
+  if (!cfg_.peer_users.gids.empty()) {
+    groups.resize(64);
+    socklen_t len = groups.size() * sizeof(gid_t);
+    int rc = ::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len);
+    if (rc != 0 && errno == ERANGE && len <= 65536 * sizeof(gid_t)) {
+      groups.resize(len / sizeof(gid_t));
+      rc = ::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups.data(), &len);
+    }
+    groups.resize(rc == 0 ? len / sizeof(gid_t) : 0);
+  }
+  return cfg_.peer_users.decide(peer.cred.uid, peer.cred.gid, groups);
+}
+
+void Service::look_up(int fd, const Peer& peer) {
+  // Closed by its owner when the lookup is dropped (shutdown) instead of answered.
+  auto held = std::make_shared<sys::UniqueFd>(fd);
+  ++ctx_.pending;
+  ctx_.resolver->lookup(peer.addr, [self = shared_from_this(), held, p = Peer(peer)](const std::string& name) mutable {
+    --self->ctx_.pending;
+    if (self->ctx_.stopping) return;
+    p.host = name;
+    p.named = true;
+    self->admit_and_serve(held->release(), p);
+  });
+}
+
 void Service::serve_connection(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
@@ -304,8 +340,13 @@ void Service::on_connection(int fd, Peer& peer) {
 }
 
 void Service::admit_and_serve(int fd, Peer& peer) {
+  if (peer.ip && !peer.named && ctx_.resolver && ctx_.global().reverse_lookups) return look_up(fd, peer);
   if (peer.ip && !cfg_.access.empty()) {
-    std::string why = cfg_.access.decide(peer.addr, "");
+    std::string why = cfg_.access.decide(peer.addr, peer.host);
+    if (!why.empty()) return refuse(fd, peer, Refusal::Access, why, false);
+  }
+  if (!peer.ip && !cfg_.peer_users.empty()) {
+    std::string why = peer_users_refuse(fd, peer);
     if (!why.empty()) return refuse(fd, peer, Refusal::Access, why, false);
   }
   if (cfg_.max_per_source >= 0 && counters_->sources.count(peer.source) >= cfg_.max_per_source)
@@ -375,6 +416,7 @@ void Service::capacity_back() {
 }
 
 void Service::serve_builtin(int fd, const Peer& peer) {
+  if (cfg_.builtin == kTcpmux) return serve_mux(fd, peer);
   auto on_end = [this, self = shared_from_this(), peer](StreamSession& s) {
     counters_->stats.bytes_in += s.bytes_in();
     counters_->stats.bytes_out += s.bytes_out();

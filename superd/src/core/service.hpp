@@ -4,6 +4,7 @@
 // a program:
 //   accept -> access -> limits -> StreamSession | spawn (nowait)
 //   readable -> spawn with the socket itself, stop watching until exit (wait)
+//   N programs kept running on the socket, never watched (wait, prefork)
 //   readable -> DatagramPort (datagram built-ins)
 // A Service holds the configuration snapshot it was made from; its children
 // and sessions hold the Service, so a reload that replaces or removes it
@@ -31,6 +32,9 @@
 namespace superd::core {
 
 class StreamSession;
+
+/// The name of the TCPMUX built-in, which the Service serves itself.
+inline constexpr const char* kTcpmux = "tcpmux";
 
 /// What `superd ctl` holds a service to: it accepts only when None.
 enum class Hold : std::uint8_t {
@@ -93,12 +97,22 @@ class Service : public std::enable_shared_from_this<Service> {
   /// rules, limits, then the built-in or program, as for its own sockets.
   /// Takes `fd`.
   void serve_connection(int fd);
+  /// Serves a connection that named this service through TCPMUX (`via`,
+  /// the tcpmux endpoint; `host`, the client's name if known): its access rules and limits, then `+Go` when
+  /// `ack`, then the built-in or program; a refusal answers `-` and why.
+  /// Takes `fd`.
+  void serve_via_tcpmux(int fd, const std::string& via, bool ack, const std::string& host = "");
   /// A socket of this service is readable (dispatched through ListenSocket::owner).
   void on_ready(ListenSocket& l);
   /// Watches `l` again when nothing holds it back.
   void arm(ListenSocket& l);
   /// A wait-mode program on `l` exited; `fast` when it left input unread at once.
   void after_wait_exit(ListenSocket& l, bool fast, int status);
+  /// A preforked program on `l` exited; `fast` when it lived less than a second.
+  void after_prefork_exit(ListenSocket& l, bool fast, int status);
+  /// `superd ctl` paused, drained or resumed the service: preforked programs
+  /// are stopped while it is held, started again when it is not.
+  void hold_changed();
 
  private:
   struct Peer;
@@ -120,16 +134,34 @@ class Service : public std::enable_shared_from_this<Service> {
   void admit_and_serve(int fd, Peer& peer);
   /// TLS: the handshake, then the built-in or program on the relay's plain end (service_tls.cpp).
   void serve_tls(int fd, Peer& peer);
+  /// reverse_lookups: admit_and_serve() again once `peer`'s name is known or
+  /// given up; meanwhile other clients are served. Takes `fd`.
+  void look_up(int fd, const Peer& peer);
+  /// Empty when the Unix peer on `fd` passes allow_users / allow_groups, else the reason.
+  std::string peer_users_refuse(int fd, const Peer& peer) const;
   bool admit_datagram(const sockaddr_storage& from, socklen_t len, const std::string& endpoint);
   /// Turns `peer` away; `rule` is the access rule that decided, if one did.
   void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
+  /// `builtin = tcpmux`: reads the name line, then hands `fd` on.
+  void serve_mux(int fd, const Peer& peer);
+  /// The name line of a TCPMUX client arrived: HELP, or the service it
+  /// names. Returns what became of it, for the end line ("help", "to=NAME", "unknown").
+  std::string route_mux(int fd, const std::string& name, const Peer& peer);
+  /// Answers a TCPMUX client `-reply` and closes; logged as a refusal for `why`.
+  void refuse_mux(int fd, const Peer& peer, const std::string& reply, const std::string& why);
   void serve_program(int fd, const Peer& peer);
   /// Keeps `fd` until a process can be made for it (see held_).
   void hold(int fd, const Peer& peer);
   /// Tries the held client's spawn again.
   void retry_held();
   void run_waiting(ListenSocket& l);
+  /// True when `l` is served by preforked programs rather than watched.
+  bool prefork_mode(const ListenSocket& l) const { return cfg_.prefork > 0 && wait_mode(l); }
+  /// Starts or stops preforked programs on `l` until as many run as wanted now.
+  void fill_prefork(ListenSocket& l);
+  /// Starts one preforked program on `l`; false when none could be made.
+  bool start_preforked(ListenSocket& l);
   void begin(Peer& peer);
   /// A connection begun with begin() ended; `started` is when it was handed
   /// over (now_seconds), or negative when it never was.
@@ -137,8 +169,10 @@ class Service : public std::enable_shared_from_this<Service> {
   /// A connection or program ended: paused sockets (this service's, or its
   /// successor's after a reload) may accept again.
   void capacity_back();
+  /// Starts the program of `plan` on `stdio_fd`; its pid goes to `pid_out` when given.
   bool start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
-                   std::function<void(int status, double started, pid_t pid)> on_exit);
+                   std::function<void(int status, double started, pid_t pid)> on_exit,
+                   pid_t* pid_out = nullptr);
   /// True when this service's messages at `level` are written.
   bool logs(int level) const;
   void slog(int level, const std::string& message);
@@ -201,6 +235,8 @@ struct Service::Peer {
   net::IpAddress local_addr;
   std::uint16_t local_port = 0;
   std::vector<std::string> tls_env;  ///< SSL_* entries for a program's environment (TLS).
+  std::string host;     ///< Its name (reverse_lookups); empty: none known.
+  bool named = false;   ///< The lookup is done (or not wanted).
 };
 
 /// A client kept until a process can be made for it.

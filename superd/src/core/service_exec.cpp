@@ -23,6 +23,7 @@ void Service::serve_program(int fd, const Peer& peer) {
   if (peer.ip) {
     info.remote_ip = peer.addr.str();
     info.remote_port = std::to_string(peer.port);
+    info.remote_host = peer.host;
     sockaddr_storage local{};
     socklen_t len = sizeof local;
     net::IpAddress laddr;
@@ -86,7 +87,7 @@ void Service::retry_held() {
 }
 
 bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
-                          std::function<void(int, double, pid_t)> on_exit) {
+                          std::function<void(int, double, pid_t)> on_exit, pid_t* pid_out) {
   bool relayed = false;
   plan.fd0 = plan.fd1 = stdio_fd;
   plan.max_fd = ctx_.max_fd;
@@ -120,6 +121,7 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
   if (!r.error) ++counters_->stats.started;
   double t0 = now_seconds();
   pid_t pid = r.pid;
+  if (pid_out) *pid_out = pid;
   // The callback holds the service: a reload that replaces or removes it
   // still gets this program's end line and counts right.
   ctx_.children.add(pid, cfg_.name, peer_text, relayed, [cb = std::move(on_exit), t0, pid, self = shared_from_this()](int status) {

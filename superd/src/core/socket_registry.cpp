@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,9 +37,17 @@ ListenSocket::ListenSocket(boost::asio::io_context& io, int fd, net::Endpoint e,
 
 ListenSocket::~ListenSocket() { close(); }
 
+void ListenSocket::stop_preforked() {
+  for (pid_t pid : preforked)
+    if (retiring.insert(pid).second) ::kill(pid, SIGTERM);
+}
+
 void ListenSocket::close() {
   if (closed) return;
   closed = true;
+  // Preforked programs accept on this socket for superd: with the socket
+  // gone from superd (shutdown, removed, rebound), they are not its servers any more.
+  stop_preforked();
   port.reset();
   backoff.cancel();
   boost::system::error_code ignored;

@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,11 @@ struct ListenSocket : std::enable_shared_from_this<ListenSocket> {
   bool backing_off = false;    ///< A back-off timer, not resume(), re-arms it.
   int fast_exits = 0;
   LazyTimer backoff;
+  /// prefork: the programs running on it now, and those of them sent SIGTERM
+  /// because fewer are wanted (they are not started again when they exit).
+  std::set<pid_t> preforked, retiring;
+  /// Sends SIGTERM to the preforked programs not retiring yet; they become retiring.
+  void stop_preforked();
 };
 
 using SocketList = std::vector<std::shared_ptr<ListenSocket>>;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "core/supervisor.hpp"
 
+#include <strings.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -33,6 +35,7 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
       watch_(io_, log, [this] { queue_reload(); }),
       control_(io_, log, [this](const ControlRequest& r, ControlReply reply) { on_control(r, std::move(reply)); }),
       metrics_(io_, log, [this] { return metrics_text(); }),
+      resolver_(io_, log),
       signals_(io_),
       shutdown_timer_(io_),
       shutdown_poll_(io_),
@@ -46,6 +49,26 @@ Supervisor::Supervisor(const std::map<std::string, Builtin>& builtins, log::Logg
     for (auto& s : services_) s->resume();
   };
   ctx_.counts_changed = [this] { status_.counts_changed(); };
+  ctx_.resolver = &resolver_;
+  ctx_.find_tcpmux = [this](const std::string& name, bool& ack) -> std::shared_ptr<Service> {
+    for (auto& s : services_) {
+      const std::string& t = s->config().tcpmux_name;
+      bool plus = !t.empty() && t[0] == '+';
+      if (!t.empty() && ::strcasecmp(t.c_str() + plus, name.c_str()) == 0) {
+        ack = plus;
+        return s;
+      }
+    }
+    return nullptr;
+  };
+  ctx_.tcpmux_names = [this] {
+    std::vector<std::string> names;
+    for (auto& s : services_) {
+      const std::string& t = s->config().tcpmux_name;
+      if (!t.empty()) names.push_back(t.substr(t[0] == '+' ? 1 : 0));
+    }
+    return names;
+  };
   // Taken from the start: a SIGHUP or SIGTERM while binding or dropping
   // privileges waits for the loop instead of killing superd.
   for (int sig : {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1}) signals_.add(sig);
@@ -59,6 +82,7 @@ Supervisor::~Supervisor() {
   children_.clear();
   sessions_.clear();
   registry_.close_all();
+  resolver_.stop();  // clients waiting for a name are closed
   if (ctx_.null_fd >= 0) ::close(ctx_.null_fd);
 }
 

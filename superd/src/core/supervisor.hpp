@@ -24,6 +24,7 @@
 #include "core/control_render.hpp"
 #include "core/reload_plan.hpp"
 #include "core/service.hpp"
+#include "core/reverse_resolver.hpp"
 #include "core/socket_registry.hpp"
 #include "core/status_report.hpp"
 #include "core/stream_session.hpp"
@@ -139,6 +140,7 @@ class Supervisor {
   ControlServer control_;  ///< The control socket, when control_socket names one.
   std::vector<std::shared_ptr<DrainWait>> drains_;  ///< `superd ctl drain` clients waiting.
   MetricsServer metrics_;  ///< The `metrics` endpoint.
+  ReverseResolver resolver_;  ///< Client names, when reverse_lookups is on.
   double start_time_ = 0;  ///< Wall-clock seconds since the epoch at construction.
   double started_at_ = 0;  ///< now_seconds() at start(), for the uptime.
   std::uint64_t reloads_ok_ = 0, reloads_failed_ = 0;

@@ -213,8 +213,10 @@ void Supervisor::control_hold(const ControlRequest& r, const ControlReply& reply
     c.drained = nullptr;
     end_drains(name, false, "paused before the last connection ended");
     o.message = "service " + name + ": paused; new connections wait until resume";
+    s->hold_changed();  // preforked programs stop until resume
   } else {
-    return control_drain(r, reply, c);
+    control_drain(r, reply, c);
+    return s->hold_changed();
   }
   log_.log(log::kNotice, "control: " + o.message + " (" + reply.who() + ")");
   o.state = state_name(state_of(c.hold));

@@ -76,6 +76,8 @@ int Supervisor::serve_inetd(std::shared_ptr<const conf::Config> config, const st
   inetd_mode_ = true;  // nothing to reload: SIGHUP is ignored
   config_ = config;
   ctx_.config = config;
+  if (const conf::GlobalConfig& g = config->global; g.reverse_lookups)
+    resolver_.configure(g.resolver_address, g.resolver_port, g.reverse_timeout.value, g.double_reverse_lookups);
   auto counters = std::make_shared<ServiceCounters>();
   auto service = std::make_shared<Service>(ctx_, config, *cfg, builtin, counters);
   services_.push_back(service);
@@ -83,7 +85,7 @@ int Supervisor::serve_inetd(std::shared_ptr<const conf::Config> config, const st
   if (stream) {
     if (builtin) ::fcntl(conn, F_SETFL, ::fcntl(conn, F_GETFL) | O_NONBLOCK);
     service->serve_connection(conn);
-    while ((children_.size() > 0 || sessions_.size() > 0) && io_.run_one() > 0) {
+    while ((children_.size() > 0 || sessions_.size() > 0 || ctx_.pending > 0) && io_.run_one() > 0) {
     }
   } else {
     // Datagrams are answered until none came for `timeout` seconds.

@@ -153,6 +153,9 @@ bool Supervisor::apply(std::shared_ptr<const conf::Config> next, std::string& er
   for (auto& [name, s] : old) s->release();
   config_ = next;
   ctx_.config = next;
+  const conf::GlobalConfig& g = next->global;
+  if (g.reverse_lookups)
+    resolver_.configure(g.resolver_address, g.resolver_port, g.reverse_timeout.value, g.double_reverse_lookups);
   services_ = std::move(kept);
   for (auto& s : fresh) start_service(*s);
   for (const SocketPlan& p : plan.close) registry_.close(p.identity);

@@ -131,4 +131,13 @@ std::string AccessPolicy::decide(const IpAddress& addr, const std::string& name)
   return "not matched by any allow or cidr_allow rule";
 }
 
+std::string PeerUsers::decide(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) const {
+  auto has = [](const auto& v, auto x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  if (has(uids, uid) || has(gids, gid)) return {};
+  for (gid_t g : groups)
+    if (has(gids, g)) return {};
+  std::string rules = uids.empty() ? "allow_groups" : gids.empty() ? "allow_users" : "allow_users or allow_groups";
+  return "uid " + std::to_string(uid) + " gid " + std::to_string(gid) + " not in " + rules;
+}
+
 }  // namespace superd::net

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <regex.h>
+#include <sys/types.h>
 
 #include <memory>
 #include <string>
@@ -39,6 +40,19 @@ struct AccessPolicy {
   /// Empty when `addr` may connect, otherwise the reason ("cidr_deny 10.0.0.0/8").
   /// `name` is the peer's reverse name when looked up, else empty.
   std::string decide(const IpAddress& addr, const std::string& name) const;
+};
+
+/// `allow_users` / `allow_groups` of a service, resolved to ids: which local
+/// users may connect to its Unix stream sockets, by the credentials the
+/// kernel gives for the peer (SO_PEERCRED, SO_PEERGROUPS).
+struct PeerUsers {
+  std::vector<uid_t> uids;
+  std::vector<gid_t> gids;
+  /// True when there is no rule (every Unix peer is admitted).
+  bool empty() const { return uids.empty() && gids.empty(); }
+  /// Empty when a peer of `uid`, group `gid` and supplementary `groups` may
+  /// connect, otherwise the reason.
+  std::string decide(uid_t uid, gid_t gid, const std::vector<gid_t>& groups) const;
 };
 
 }  // namespace superd::net

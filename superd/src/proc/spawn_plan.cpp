@@ -43,6 +43,7 @@ void build_env(const ProgramTemplate& t, const PeerInfo& p, SpawnPlan& plan) {
   } else if (!p.remote_ip.empty()) {
     plan.env.push_back("TCPREMOTEIP=" + p.remote_ip);
     plan.env.push_back("TCPREMOTEPORT=" + p.remote_port);
+    if (!p.remote_host.empty()) plan.env.push_back("TCPREMOTEHOST=" + p.remote_host);
     plan.env.push_back("TCPLOCALIP=" + p.local_ip);
     plan.env.push_back("TCPLOCALPORT=" + p.local_port);
     if (p.connnum > 0) plan.env.push_back("TCPCONNNUM=" + std::to_string(p.connnum));

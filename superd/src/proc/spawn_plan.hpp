@@ -41,6 +41,7 @@ ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileg
 struct PeerInfo {
   std::string proto;  ///< "TCP", "UDP" or "UNIX".
   std::string remote_ip, remote_port, local_ip, local_port;
+  std::string remote_host;  ///< The client's name (reverse_lookups); empty: none.
   int connnum = 0;     ///< Live connections from this source, this one included; 0: unset.
   bool has_cred = false;
   pid_t pid = 0;
