@@ -51,6 +51,18 @@ BOOST_AUTO_TEST_CASE(allow_users_admits_the_user_named_and_refuses_others) {
              r.superd->log());
 }
 
+BOOST_AUTO_TEST_CASE(a_proxy_header_cannot_stand_in_for_the_unix_peer) {
+  if (!can_switch_users()) return;
+  // The header names an address, but who connected is still checked first.
+  Running r(echo_conf("allow_users = root\nproxy_protocol = v1\n"));
+  ::chmod(r.dir.path().c_str(), 0755);
+  std::string sock = r.dir.path() + "/u.sock";
+  const std::string header = "PROXY TCP4 192.0.2.7 198.51.100.1 56324 443\r\n";
+  BOOST_TEST(talk_as_nobody(sock, "", header + "hi\n") == "", r.superd->log());
+  BOOST_TEST(r.superd->wait_log("reason=uid 65534 gid 65534 not in allow_users"), r.superd->log());
+  BOOST_TEST(run({"nc", "-N", "-U", sock}, header + "hi\n", 10).out == "hi\n", r.superd->log());
+}
+
 BOOST_AUTO_TEST_CASE(allow_groups_matches_the_group_or_a_supplementary_one) {
   if (!can_switch_users()) return;
   Running r(echo_conf("allow_groups = 4242\n"));

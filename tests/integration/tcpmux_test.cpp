@@ -109,7 +109,10 @@ BOOST_AUTO_TEST_CASE(names_are_checked) {
                                "[d]\nport = 127.0.0.1:1\nwait = yes\nexec = /bin/cat\ntcpmux_name = d\n"
                                "[e]\nbuiltin = echo\ntcpmux_name = +\n"
                                "[f]\nport = 127.0.0.1:2\nbuiltin = tcpmux\ntcpmux_name = f\n"
-                               "[g]\nbuiltin = echo\n");
+                               "[g]\nbuiltin = echo\n"
+                               "[h]\nport = 127.0.0.1:3\nbuiltin = tcpmux\nproxy_protocol = v1\nproxy_from = 127.0.0.1/32\n"
+                               "[i]\nport = 127.0.0.1:4\nbuiltin = tcpmux\ntls_cert = /nonexistent/c.pem\n"
+                               "tls_key = /nonexistent/c.key\n");
   RunResult check = run({SUPERD_BINARY, "--check", "-c", path, "--user=nobody"});
   BOOST_TEST(check.status == 1);
   for (const std::string& want :
@@ -118,7 +121,9 @@ BOOST_AUTO_TEST_CASE(names_are_checked) {
         path + ":14: service 'd': TCPMUX hands over one connection, but a wait-mode program takes a listening socket",
         path + ":17: service 'e': tcpmux_name '+' is not a TCPMUX name",
         path + ":21: service 'f': a tcpmux service cannot be reached through TCPMUX itself",
-        std::string("service 'g': no endpoint to listen on")})
+        std::string("service 'g': no endpoint to listen on"),
+        path + ":27: service 'h': a tcpmux service cannot read the PROXY protocol",
+        path + ":32: service 'i': a tcpmux service cannot use TLS"})
     BOOST_TEST(contains(check.err, want), check.err);
 }
 

@@ -8,6 +8,8 @@
 #include <signal.h>
 
 #include <boost/test/unit_test.hpp>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "running.hpp"
@@ -104,6 +106,42 @@ BOOST_AUTO_TEST_CASE(program_half_close_both_ways) {
   BOOST_TEST(r.status == 0);
   BOOST_TEST(t.superd().wait_log("end service=cat peer=127.0.0.1:"), t.superd().log());
   BOOST_TEST(t.superd().wait_log("status=exit:0"), t.superd().log());
+}
+
+// CPU seconds (user + system) `pid` has used.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string f;
+  unsigned long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {
+    if (i == 14) utime = std::stoul(f);
+    if (i == 15) stime = std::stoul(f);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+BOOST_AUTO_TEST_CASE(a_program_that_ends_its_output_first_costs_no_cpu) {
+  // The program shuts its output down and lives on; the client stays
+  // connected. The relay then waits for the program's end to close.
+  TlsRunning t("[half]\nport = 127.0.0.1:@P0@\n" + user_line() +
+               "exec = /usr/bin/python3 -c \"import socket, time; s = socket.socket(fileno=1); "
+               "s.sendall(b'bye\\\\n'); s.shutdown(socket.SHUT_WR); time.sleep(3)\"\n" + keys_in_certs());
+  RunResult r;
+  std::thread client([&] {
+    r = run({"/bin/sh", "-c", "sleep 4 | " + kOpenssl + " s_client -connect 127.0.0.1:" +
+                                  std::to_string(t.port()) + " -quiet"},
+            "", 20);
+  });
+  // Handshake, program start and its shutdown take well under a second.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  double cpu0 = cpu_seconds(t.superd().pid());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  BOOST_TEST(cpu_seconds(t.superd().pid()) - cpu0 < 0.5, "superd spun while the program's output was closed");
+  client.join();
+  BOOST_TEST(contains(r.out, "bye\n"), r.out + r.err);
+  BOOST_TEST(t.superd().wait_log("end service=half peer=127.0.0.1:"), t.superd().log());
 }
 
 BOOST_AUTO_TEST_CASE(builtin_idle_timeout_through_tls) {

@@ -26,6 +26,15 @@ std::string lower(std::string s) {
 
 void check_tcpmux_name(Checker& ck) {
   ServiceConfig& s = ck.s;
+  // The service a name reaches judges the client by the handed-over socket:
+  // behind TLS (a relay's socketpair) or a PROXY header it would judge
+  // superd or the balancer instead.
+  if (s.builtin == "tcpmux" && !s.tls_cert.empty())
+    ck.error("tls_cert", "a tcpmux service cannot use TLS: the services it reaches would see superd's relay, "
+                         "not the client");
+  if (s.builtin == "tcpmux" && s.proxy_protocol != net::ProxyVersion::Off)
+    ck.error("proxy_protocol", "a tcpmux service cannot read the PROXY protocol: the services it reaches would "
+                               "judge the balancer, not the client");
   if (s.tcpmux_name.empty()) return;
   std::string name = bare(s.tcpmux_name);
   bool printable = true;

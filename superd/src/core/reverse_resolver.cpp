@@ -130,7 +130,8 @@ void ReverseResolver::lookup(const net::IpAddress& addr, Done done) {
 }
 
 bool ReverseResolver::send(Lookup& l, const std::string& name, std::uint16_t type) {
-  by_id_.erase(l.id);
+  // Its previous query's id, if it had one: never another lookup's.
+  if (auto it = by_id_.find(l.id); it != by_id_.end() && it->second.get() == &l) by_id_.erase(it);
   l.id = next_id();
   std::string query = net::dns_query(l.id, name, type);
   if (query.empty()) return false;

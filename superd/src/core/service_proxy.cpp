@@ -24,11 +24,23 @@ void Service::read_proxy_header(int fd, const Peer& peer) {
     bool listed = false;
     for (const net::Cidr& c : cfg_.proxy_from) listed = listed || c.contains(peer.addr);
     if (!listed) return refuse(fd, peer, Refusal::Proxy, "not in proxy_from", false);
+  } else if (!cfg_.peer_users.empty()) {
+    // Who the Unix peer is decides, before it may name any address.
+    std::string why = peer_users_refuse(fd, peer);
+    if (!why.empty()) return refuse(fd, peer, Refusal::Access, why, false);
   }
-  ProxyReader::start(ctx_.io, fd, cfg_.proxy_protocol, kProxyHeaderTimeout,
-                     [self = shared_from_this(), peer](int fd, const net::ProxyHeader& h) {
-                       self->on_proxy_header(fd, peer, h);
-                     });
+  ++ctx_.pending;
+  try {
+    ProxyReader::start(ctx_.io, fd, cfg_.proxy_protocol, kProxyHeaderTimeout,
+                       [self = shared_from_this(), peer](int fd, const net::ProxyHeader& h) {
+                         --self->ctx_.pending;
+                         self->on_proxy_header(fd, peer, h);
+                       });
+  } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
+    --ctx_.pending;
+    slog(log::kErr, "service " + cfg_.name + ": cannot read the PROXY header of " + peer.text + ": " + e.what());
+    ::close(fd);
+  }
 }
 
 void Service::on_proxy_header(int fd, Peer peer, const net::ProxyHeader& h) {

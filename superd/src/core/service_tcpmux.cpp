@@ -33,20 +33,27 @@ void Service::serve_mux(int fd, const Peer& peer) {
   double timeout = cfg_.timeout.value > 0 ? cfg_.timeout.value : kNameTimeoutWithoutTimeout;
   double t0 = now_seconds();
   ++ctx_.pending;
-  auto request = std::make_shared<TcpmuxRequest>(
-      ctx_, fd, timeout,
-      [this, self = shared_from_this(), peer, t0](int fd, std::string name, const char* error) {
-        --ctx_.pending;
-        // The record keeps views: the status must outlive it.
-        std::string status = "tcpmux:" + (error ? std::string(error) : route_mux(fd, name, peer));
-        if (logs(log::kNotice)) {
-          log::Record r(log::kNotice, "end");
-          r.add("service", cfg_.name).add("peer", peer.text).add("status", status);
-          ctx_.log.write(r.add_seconds("duration", now_seconds() - t0).add("endpoint", peer.endpoint));
-        }
-        finish(peer, t0);
-      });
-  request->start();
+  try {
+    auto request = std::make_shared<TcpmuxRequest>(
+        ctx_, fd, timeout,
+        [this, self = shared_from_this(), peer, t0](int fd, std::string name, const char* error) {
+          --ctx_.pending;
+          // The record keeps views: the status must outlive it.
+          std::string status = "tcpmux:" + (error ? std::string(error) : route_mux(fd, name, peer));
+          if (logs(log::kNotice)) {
+            log::Record r(log::kNotice, "end");
+            r.add("service", cfg_.name).add("peer", peer.text).add("status", status);
+            ctx_.log.write(r.add_seconds("duration", now_seconds() - t0).add("endpoint", peer.endpoint));
+          }
+          finish(peer, t0);
+        });
+    request->start();
+  } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
+    --ctx_.pending;
+    slog(log::kErr, "service " + cfg_.name + ": cannot read the TCPMUX line of " + peer.text + ": " + e.what());
+    ::close(fd);
+    finish(peer, t0);
+  }
 }
 
 std::string Service::route_mux(int fd, const std::string& name, const Peer& peer) {

@@ -28,27 +28,37 @@ void Service::serve_tls(int fd, Peer& peer) {
   auto timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(cfg_.tls_handshake_timeout.value));
   auto self = shared_from_this();
-  TlsRelay::start(
-      ctx_.io, fd, cfg_.tls, timeout,
-      [self, peer](TlsRelay& relay) mutable {
-        int inner = relay.open_inner(self->builtin_ != nullptr);
-        if (inner < 0) {
-          self->slog(log::kErr, "service " + self->cfg_.name + ": " +
-                                    sys::describe_errno("socketpair", "for " + peer.text, errno) + "; peer dropped");
-          return self->finish(peer, -1);
-        }
-        if (!self->builtin_) peer.tls_env = relay.env();
-        if (self->builtin_) self->serve_builtin(inner, peer);
-        else self->serve_program(inner, peer);
-      },
-      [self, peer](const std::string& why) {
-        // begin() counted it served; a client that never got a session was refused.
-        --self->counters_->stats.served;
-        self->counters_->stats.refuse(Refusal::Tls);
-        self->counters_->history.refused_after_all(peer.source);
-        if (self->logs(log::kNotice)) self->log_refusal(peer.text, peer.endpoint, Refusal::Tls, why, peer.via);
-        self->finish(peer, -1);
-      });
+  ++ctx_.pending;
+  try {
+    TlsRelay::start(
+        ctx_.io, fd, cfg_.tls, timeout,
+        [self, peer](TlsRelay& relay) mutable {
+          --self->ctx_.pending;
+          int inner = relay.open_inner(self->builtin_ != nullptr);
+          if (inner < 0) {
+            self->slog(log::kErr, "service " + self->cfg_.name + ": " +
+                                      sys::describe_errno("socketpair", "for " + peer.text, errno) + "; peer dropped");
+            return self->finish(peer, -1);
+          }
+          if (!self->builtin_) peer.tls_env = relay.env();
+          if (self->builtin_) self->serve_builtin(inner, peer);
+          else self->serve_program(inner, peer);
+        },
+        [self, peer](const std::string& why) {
+          --self->ctx_.pending;
+          // begin() counted it served; a client that never got a session was refused.
+          --self->counters_->stats.served;
+          self->counters_->stats.refuse(Refusal::Tls);
+          self->counters_->history.refused_after_all(peer.source);
+          if (self->logs(log::kNotice)) self->log_refusal(peer.text, peer.endpoint, Refusal::Tls, why, peer.via);
+          self->finish(peer, -1);
+        });
+  } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
+    --ctx_.pending;
+    slog(log::kErr, "service " + cfg_.name + ": cannot start TLS for " + peer.text + ": " + e.what());
+    ::close(fd);
+    finish(peer, -1);
+  }
 }
 
 }  // namespace superd::core

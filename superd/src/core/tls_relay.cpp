@@ -59,10 +59,11 @@ TlsRelay::~TlsRelay() {
   if (ssl_) SSL_free(ssl_);
 }
 
-void TlsRelay::wait(asio::posix::stream_descriptor& d, bool read, bool& pending) {
+void TlsRelay::wait(asio::posix::stream_descriptor& d, asio::posix::descriptor_base::wait_type what,
+                    bool& pending) {
   if (pending || closed_) return;
   pending = true;
-  d.async_wait(read ? asio::posix::descriptor_base::wait_read : asio::posix::descriptor_base::wait_write,
+  d.async_wait(what,
                [self = shared_from_this(), &pending](const boost::system::error_code& ec) {
                  pending = false;
                  if (ec || self->closed_) return;
@@ -86,8 +87,8 @@ void TlsRelay::handshake() {
     return;
   }
   int err = SSL_get_error(ssl_, r);
-  if (err == SSL_ERROR_WANT_READ) return wait(outer_, true, outer_reading_);
-  if (err == SSL_ERROR_WANT_WRITE) return wait(outer_, false, outer_writing_);
+  if (err == SSL_ERROR_WANT_READ) return wait(outer_, asio::posix::descriptor_base::wait_read, outer_reading_);
+  if (err == SSL_ERROR_WANT_WRITE) return wait(outer_, asio::posix::descriptor_base::wait_write, outer_writing_);
   int saved = errno;
   std::string why;
   if (err == SSL_ERROR_SYSCALL && ERR_peek_last_error() == 0)
@@ -206,12 +207,14 @@ void TlsRelay::pump() {
     if (down_done_ && !up_done_ && hung_up(inner_.native_handle())) up_done_ = true, up_len_ = up_pos_ = 0;
     if (up_done_ && down_done_) return close();
     if (progress) continue;
-    if (outer_r) wait(outer_, true, outer_reading_);
-    if (outer_w) wait(outer_, false, outer_writing_);
-    if (inner_r) wait(inner_, true, inner_reading_);
-    if (inner_w) wait(inner_, false, inner_writing_);
-    // Told when the program's end closes entirely.
-    if (down_done_ && !up_done_) wait(inner_, true, inner_reading_);
+    using W = asio::posix::descriptor_base;
+    if (outer_r) wait(outer_, W::wait_read, outer_reading_);
+    if (outer_w) wait(outer_, W::wait_write, outer_writing_);
+    if (inner_r) wait(inner_, W::wait_read, inner_reading_);
+    if (inner_w) wait(inner_, W::wait_write, inner_writing_);
+    // Told when the program's end closes entirely (EPOLLHUP completes an
+    // error wait); its EOF stays readable, so a read wait would spin.
+    if (down_done_ && !up_done_) wait(inner_, W::wait_error, inner_hangup_);
     return;
   }
   if (!closed_) asio::post(io_, [self] { self->pump(); });  // more to do: after the others' turn

@@ -51,7 +51,8 @@ class TlsRelay : public std::enable_shared_from_this<TlsRelay> {
   void pump();
   bool relay_up(bool& want_outer_read, bool& want_outer_write, bool& want_inner_write);
   bool relay_down(bool& want_outer_read, bool& want_outer_write, bool& want_inner_read);
-  void wait(boost::asio::posix::stream_descriptor& d, bool read, bool& pending);
+  void wait(boost::asio::posix::stream_descriptor& d, boost::asio::posix::descriptor_base::wait_type what,
+            bool& pending);
   void fail_handshake(const std::string& why);
   void close();
 
@@ -65,6 +66,7 @@ class TlsRelay : public std::enable_shared_from_this<TlsRelay> {
   Failed failed_;
   bool handshaking_ = true, closed_ = false;
   bool outer_reading_ = false, outer_writing_ = false, inner_reading_ = false, inner_writing_ = false;
+  bool inner_hangup_ = false;  ///< An error wait for the program's end closing entirely.
   /// Client to program: bytes decrypted and not yet written to the socketpair.
   std::vector<char> up_;
   std::size_t up_len_ = 0, up_pos_ = 0;
