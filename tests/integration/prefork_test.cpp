@@ -93,12 +93,15 @@ bool wait_children(const Running& r, std::size_t n, double timeout = 15) {
   return false;
 }
 
-// The pids that answer clients, over at most `tries` connections, until `want` distinct ones answered.
-std::set<std::string> answering(const Running& r, std::size_t want, int tries = 300) {
+// The pids that answer clients, over at most `tries` connections 10 ms
+// apart, until `want` distinct ones answered (a copy just started may need a
+// moment before it accepts; until then the others take every client).
+std::set<std::string> answering(const Running& r, std::size_t want, int tries = 500) {
   std::set<std::string> pids;
   for (int i = 0; i < tries && pids.size() < want; ++i) {
     std::string out = tcp_talk(r.ports[0], "", ~std::size_t{0}, 5);
     if (!out.empty()) pids.insert(out);
+    if (pids.size() < want) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return pids;
 }
