@@ -103,6 +103,8 @@ class Superd {
 unsigned long listening_inode(int port);
 /// Connects to 127.0.0.1:`port` over TCP; returns the descriptor or -1.
 int tcp_connect(int port);
+/// CPU seconds (user + system) `pid` has used, from /proc/PID/stat.
+double cpu_seconds(pid_t pid);
 /// A Unix socket of `type` (SOCK_STREAM, SOCK_DGRAM) bound to `path`; -1 on failure.
 int unix_bound(const std::string& path, int type);
 /// Connects to a Unix stream socket at `path`; returns the descriptor or -1.

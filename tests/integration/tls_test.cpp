@@ -108,20 +108,6 @@ BOOST_AUTO_TEST_CASE(program_half_close_both_ways) {
   BOOST_TEST(t.superd().wait_log("status=exit:0"), t.superd().log());
 }
 
-// CPU seconds (user + system) `pid` has used.
-double cpu_seconds(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-  std::string f;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> f; ++i) {
-    if (i == 14) utime = std::stoul(f);
-    if (i == 15) stime = std::stoul(f);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-}
-
 BOOST_AUTO_TEST_CASE(a_program_that_ends_its_output_first_costs_no_cpu) {
   // The program shuts its output down and lives on; the client stays
   // connected. The relay then waits for the program's end to close.
