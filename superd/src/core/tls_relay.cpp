@@ -22,7 +22,7 @@ namespace {
 constexpr std::size_t kBuffer = 16 * 1024;
 // Rounds of relaying per wake-up, so one busy connection cannot keep the
 // loop from the others.
-constexpr int kRoundsPerWake = 8;
+constexpr int kTlsRoundsPerWake = 8;
 
 bool hung_up(int fd) {
   pollfd p{fd, POLLOUT, 0};
@@ -198,7 +198,7 @@ bool TlsRelay::relay_down(bool& want_outer_read, bool& want_outer_write, bool& w
 
 void TlsRelay::pump() {
   auto self = shared_from_this();
-  for (int round = 0; round < kRoundsPerWake && !closed_; ++round) {
+  for (int round = 0; round < kTlsRoundsPerWake && !closed_; ++round) {
     bool outer_r = false, outer_w = false, inner_r = false, inner_w = false;
     bool progress = relay_up(outer_r, outer_w, inner_w);
     progress = relay_down(outer_r, outer_w, inner_r) || progress;
