@@ -117,6 +117,8 @@ void Service::release() {
     l->port.reset();
   }
   sockets_.clear();
+  // The relay of a UDP session is this service's: it ends with it.
+  end_sessions(ctx_.stopping ? "stopping" : "reload");
 }
 
 bool Service::lost_socket() const {
@@ -196,6 +198,10 @@ void Service::on_ready(ListenSocket& l) {
     return arm(l);
   }
   if (wait_mode(l)) return run_waiting(l);
+  if (session_mode(l)) {
+    relay_from_peers(l);
+    return arm(l);
+  }
   accept_some(l);
 }
 
