@@ -192,6 +192,70 @@ BOOST_AUTO_TEST_CASE(max_per_source_counts_sessions_per_address) {
              r.superd->log());
 }
 
+BOOST_AUTO_TEST_CASE(max_rate_counts_sessions_started) {
+  Running r("[s]\nport = 127.0.0.1:@P0@/udp\nwait = no\nmax_rate = 0.01\n" + kWhoAmI + user_line());
+  Client a, b;
+  a.send(r.ports[0], "a");
+  BOOST_TEST(pid_of(a.recv()) > 0);
+  b.send(r.ports[0], "b");
+  BOOST_TEST(b.recv(0.5) == "");
+  BOOST_TEST(r.superd->wait_log("refuse service=s peer=127.0.0.1:" + std::to_string(b.port) +
+                                " reason=max_rate endpoint=127.0.0.1:" + std::to_string(r.ports[0]) +
+                                "/udp limit=0.01"),
+             r.superd->log());
+  a.send(r.ports[0], "a2");  // a running session is not held back
+  BOOST_TEST(a.recv() == "a");
+  BOOST_TEST(a.recv() == "a2");
+}
+
+BOOST_AUTO_TEST_CASE(a_program_that_does_not_read_loses_datagrams_not_memory) {
+  Running r(kControlLine + "[s]\nport = 127.0.0.1:@P0@/udp\nwait = no\ntimeout = 2\n"
+            "exec = /bin/sh -c 'echo ready; exec sleep 30'\n" + user_line());
+  Client a;
+  a.send(r.ports[0], "first");
+  BOOST_REQUIRE(a.recv() == "ready\n");
+  long rss = r.superd->rss_kib();
+  // Small, and in bursts superd's socket buffer holds, so that they reach superd.
+  for (int i = 0; i < 400; ++i) {
+    a.send(r.ports[0], std::string(100, 'x'));
+    if (i % 50 == 49) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  BOOST_TEST(r.superd->wait_log("service s: session 127.0.0.1:" + std::to_string(a.port) +
+                                " (pid "),
+             r.superd->log());
+  BOOST_TEST(r.superd->wait_log("): the program is not reading; dropping datagrams"), r.superd->log());
+  BOOST_TEST(r.superd->rss_kib() - rss < 4 * 1024 * kMemoryScale);
+  std::string status = line_starting(ctl(r, {"status"}).out, "service=s ");
+  BOOST_TEST(contains(status, " dropped="), status);
+  // The idle timeout ends it (nothing came either way) and says how many were lost.
+  BOOST_TEST(r.superd->wait_log("datagram(s) the program did not read"), r.superd->log());
+  BOOST_TEST(r.superd->wait_log("status=signal:SIGTERM"), r.superd->log());
+  BOOST_TEST(r.count("service s: session ") == 2);  // once each, not per datagram
+}
+
+BOOST_AUTO_TEST_CASE(a_flood_of_new_peers_is_held_by_max_instances) {
+  Running r("[s]\nport = 127.0.0.1:@P0@/udp\nwait = no\nmax_instances = 3\nlog_level = 1\n" + kWhoAmI +
+            user_line());
+  Client probe;
+  probe.send(r.ports[0], "p");
+  pid_t first = pid_of(probe.recv());
+  BOOST_REQUIRE(first > 0);
+  int fds = r.superd->open_fds();
+  long rss = r.superd->rss_kib();
+  int answered = 0;
+  for (int i = 0; i < 500; ++i) {  // 500 peers, one datagram each
+    Client c;
+    c.send(r.ports[0], "flood");
+    answered += !c.recv(i < 5 ? 2 : 0.01).empty();
+  }
+  BOOST_TEST(answered == 2);  // the places left beside the probe's session
+  BOOST_TEST(r.superd->open_fds() <= fds + 2);
+  BOOST_TEST(r.superd->rss_kib() - rss < 4 * 1024 * kMemoryScale);
+  probe.send(r.ports[0], "still");
+  BOOST_TEST(probe.recv() == "p");
+  BOOST_TEST(probe.recv() == "still");
+}
+
 BOOST_AUTO_TEST_CASE(access_rules_judge_the_first_datagram) {
   Running r("[s]\nport = 127.0.0.1:@P0@/udp\nwait = no\ncidr_deny = 127.0.0.1\n" + kWhoAmI + user_line());
   Client a;

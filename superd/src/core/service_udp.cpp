@@ -165,6 +165,10 @@ void Service::start_session(ListenSocket& l, const sockaddr_storage& from, sockl
   s->last = now;
   s->peer = std::move(peer);
   begin(s->peer);
+  // Queued before the program starts: one that answers and exits at once
+  // must not race superd's send (a send to a gone program discards its answer).
+  ssize_t ignored = ::send(sv[0], data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  (void)ignored;
   bool started = spawn_session(s, sv[1]);
   ::close(sv[1]);
   if (!started) {
@@ -172,7 +176,6 @@ void Service::start_session(ListenSocket& l, const sockaddr_storage& from, sockl
     return finish(s->peer, -1);
   }
   udp_sessions_.emplace(s->key, s);
-  to_program(s, data);
   watch_program(s);
   watch_idle(s);
 }
@@ -296,12 +299,14 @@ void Service::end_session(const std::shared_ptr<UdpSession>& s, const char* why)
     r.add("service", cfg_.name).add("peer", s->peer.text).add("pid", s->pid).add("reason", why);
     ctx_.log.write(r.add("endpoint", s->peer.endpoint));
   }
-  ::kill(s->pid, SIGTERM);
+  // Its process group, as at shutdown: a shell's children go with it.
+  if (::kill(-s->pid, SIGTERM) != 0) ::kill(s->pid, SIGTERM);
   // A program that ignores SIGTERM gets SIGKILL after shutdown_timeout.
   s->idle.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(ctx_.global().shutdown_timeout.value)));
   s->idle.async_wait([s](const boost::system::error_code& ec) {
-    if (!ec && !s->exited) ::kill(s->pid, SIGKILL);
+    if (ec || s->exited) return;
+    if (::kill(-s->pid, SIGKILL) != 0) ::kill(s->pid, SIGKILL);
   });
 }
 
