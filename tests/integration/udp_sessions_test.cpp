@@ -45,15 +45,15 @@ struct Client {
   ~Client() { ::close(fd); }
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
-  void send(int to, const std::string& data) const {
+  void send(int to, const std::string& data, const char* ip = "127.0.0.1") const {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(to));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::inet_pton(AF_INET, ip, &a.sin_addr);
     ::sendto(fd, data.data(), data.size(), 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
   }
   /// The next datagram ("" after `timeout`); `from_port` gets its source port.
-  std::string recv(double timeout = 5, int* from_port = nullptr) const {
+  std::string recv(double timeout = 5, int* from_port = nullptr, std::string* from_ip = nullptr) const {
     pollfd p{fd, POLLIN, 0};
     if (::poll(&p, 1, static_cast<int>(timeout * 1000)) <= 0) return "";
     char buf[65536];
@@ -62,6 +62,8 @@ struct Client {
     ssize_t n = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
     if (n < 0) return "";
     if (from_port) *from_port = ntohs(from.sin_port);
+    char text[INET_ADDRSTRLEN] = "";
+    if (from_ip) *from_ip = ::inet_ntop(AF_INET, &from.sin_addr, text, sizeof text);
     return std::string(buf, static_cast<std::size_t>(n));
   }
 };
@@ -115,6 +117,24 @@ BOOST_AUTO_TEST_CASE(each_peer_gets_its_own_program_and_environment) {
   std::string conns = ctl(r, {"connections"}).out;
   BOOST_TEST(contains(conns, "127.0.0.1:" + std::to_string(a.port)), conns);
   BOOST_TEST(contains(conns, "127.0.0.1:" + std::to_string(b.port)), conns);
+}
+
+BOOST_AUTO_TEST_CASE(replies_come_from_the_address_the_peer_sent_to) {
+  // A wildcard socket: the reply's source is the address the datagram came
+  // to (127.0.0.2), not the one the route to the peer would pick.
+  Running r("[s]\nport = *:@P0@/udp\nwait = no\n" + kWhoAmI + user_line());
+  int port = r.ports[0];
+  Client a;
+  a.send(port, "x", "127.0.0.2");
+  int from_port = 0;
+  std::string from_ip;
+  std::string hello = a.recv(5, &from_port, &from_ip);
+  BOOST_TEST(from_ip == "127.0.0.2");
+  BOOST_TEST(from_port == port);
+  BOOST_TEST(hello == std::to_string(pid_of(hello)) + " UDP 127.0.0.1 " + std::to_string(a.port) +
+                          " 127.0.0.2 " + std::to_string(port) + "\n");
+  BOOST_TEST(a.recv(5, &from_port, &from_ip) == "x");
+  BOOST_TEST(from_ip == "127.0.0.2");
 }
 
 BOOST_AUTO_TEST_CASE(an_idle_session_ends_with_sigterm) {

@@ -101,6 +101,7 @@ void Service::start(SocketList sockets) {
       l->port = std::make_unique<DatagramPort>(ctx_, l->desc.native_handle(), *builtin_, cfg_.name,
                                                l->address, std::move(admit));
     }
+    if (session_mode(*l) && !l->endpoint.unix_domain()) enable_pktinfo(l->desc.native_handle());
     arm(*l);
   }
 }

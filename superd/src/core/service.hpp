@@ -169,7 +169,7 @@ class Service : public std::enable_shared_from_this<Service> {
   void relay_from_peers(ListenSocket& l);
   /// The first datagram `data` of a new peer at `from`: access rules and
   /// limits, then a program; a refusal drops it.
-  void start_session(ListenSocket& l, const sockaddr_storage& from, socklen_t len,
+  void start_session(ListenSocket& l, const sockaddr_storage& from, msghdr& m,
                      std::string key, std::string_view data);
   /// Spawns the program of a session; false when none could be made.
   bool spawn_session(const std::shared_ptr<UdpSession>& s, int child_end);
@@ -283,6 +283,9 @@ struct Service::Held {
   Peer peer;
 };
 
+/// Asks the kernel to say where each datagram on `fd` was sent (IP_PKTINFO,
+/// IPV6_RECVPKTINFO), so that UDP session replies leave from that address.
+void enable_pktinfo(int fd);
 /// True when `fd` has input waiting now.
 bool readable_now(int fd);
 /// Fills `addr`/`port` from an IPv4 or IPv6 address (mapped IPv4 as IPv4).

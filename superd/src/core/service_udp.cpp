@@ -5,10 +5,12 @@
 // session: a socketpair(AF_UNIX, SOCK_DGRAM) whose one end is the program's
 // stdin and stdout, so that each read() is one datagram from the peer and
 // each write() one datagram back. superd relays both ways, sending replies
-// from the bound socket, so they come from the address the peer sent to. A
+// from the bound socket, so they come from the address the peer sent to
+// (IP_PKTINFO / IPV6_PKTINFO name it on a wildcard socket). A
 // session ends when its program exits, or with SIGTERM after `timeout` idle
 // seconds (no datagram either way).
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -52,7 +54,58 @@ void append_address(std::string& key, const sockaddr_storage& ss) {
     add(&a.sin6_scope_id, sizeof a.sin6_scope_id);
   }
 }
+constexpr std::size_t kControl = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo));
+
+// The address a datagram was sent to, from its IP_PKTINFO or IPV6_PKTINFO
+// (an IPv4 datagram on a dual-stack socket comes with the latter, mapped);
+// `pktinfo` gets that control message, ready to set the source of a reply.
+bool destination(msghdr& m, net::IpAddress& addr, std::string& pktinfo) {
+  for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      std::memcpy(addr.bytes.data(), &info.ipi_addr, 4);
+      addr.v6 = false;
+      info.ipi_spec_dst = info.ipi_addr;
+      info.ipi_ifindex = 0;  // the route decides; the source is what matters
+      pktinfo.assign(CMSG_SPACE(sizeof info), '\0');
+      auto* out = reinterpret_cast<cmsghdr*>(pktinfo.data());
+      out->cmsg_level = IPPROTO_IP;
+      out->cmsg_type = IP_PKTINFO;
+      out->cmsg_len = CMSG_LEN(sizeof info);
+      std::memcpy(CMSG_DATA(out), &info, sizeof info);
+      return true;
+    }
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+      in6_pktinfo info;
+      std::memcpy(&info, CMSG_DATA(c), sizeof info);
+      sockaddr_storage ss{};
+      auto& a6 = reinterpret_cast<sockaddr_in6&>(ss);
+      a6.sin6_family = AF_INET6;
+      a6.sin6_addr = info.ipi6_addr;
+      std::uint16_t ignored = 0;
+      ip_of(ss, addr, ignored);
+      pktinfo.assign(CMSG_SPACE(sizeof info), '\0');
+      auto* out = reinterpret_cast<cmsghdr*>(pktinfo.data());
+      out->cmsg_level = IPPROTO_IPV6;
+      out->cmsg_type = IPV6_PKTINFO;
+      out->cmsg_len = CMSG_LEN(sizeof info);
+      std::memcpy(CMSG_DATA(out), &info, sizeof info);
+      return true;
+    }
+  }
+  return false;
+}
 }  // namespace
+
+void enable_pktinfo(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return;
+  int on = 1;
+  if (ss.ss_family == AF_INET) ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  if (ss.ss_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+}
 
 /// One peer's program and the relay between them.
 struct Service::UdpSession {
@@ -60,6 +113,8 @@ struct Service::UdpSession {
   asio::posix::stream_descriptor sock;  ///< superd's end of the socketpair.
   asio::steady_timer idle;              ///< The idle timeout, then the SIGKILL grace.
   std::shared_ptr<ListenSocket> bound;  ///< The socket the peer sent to; replies leave from it.
+  std::string pktinfo;                  ///< Sets a reply's source to where the peer sent; may be empty.
+  net::IpAddress local;                 ///< That address, when `pktinfo` is set.
   sockaddr_storage addr{};
   socklen_t len = 0;
   Peer peer;
@@ -80,6 +135,7 @@ void Service::relay_from_peers(ListenSocket& l) {
   std::array<mmsghdr, kBatch> in{};
   std::array<iovec, kBatch> iov{};
   std::array<sockaddr_storage, kBatch> from;
+  std::array<std::array<char, kControl>, kBatch> control;
   int fd = l.desc.native_handle();
   std::string key;
   for (int budget = kDatagramsPerWake; budget > 0;) {
@@ -91,6 +147,8 @@ void Service::relay_from_peers(ListenSocket& l) {
       in[i].msg_hdr.msg_namelen = sizeof from[i];
       in[i].msg_hdr.msg_iov = &iov[i];
       in[i].msg_hdr.msg_iovlen = 1;
+      in[i].msg_hdr.msg_control = control[i].data();
+      in[i].msg_hdr.msg_controllen = kControl;
     }
     int got = ::recvmmsg(fd, in.data(), want, MSG_DONTWAIT, nullptr);
     if (got < 0 && errno == EINTR) continue;
@@ -110,7 +168,7 @@ void Service::relay_from_peers(ListenSocket& l) {
         // is sent a datagram at once may lose its last reply.
         end_session(s, "closed");
       }
-      start_session(l, from[i], in[i].msg_hdr.msg_namelen, key, data);
+      start_session(l, from[i], in[i].msg_hdr, key, data);
     }
     if (static_cast<unsigned>(got) < want) return;  // the queue is empty
   }
@@ -122,8 +180,9 @@ void Service::refuse_datagram(const Peer& peer, Refusal why, const std::string& 
   if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, why, rule);
 }
 
-void Service::start_session(ListenSocket& l, const sockaddr_storage& from, socklen_t len,
+void Service::start_session(ListenSocket& l, const sockaddr_storage& from, msghdr& m,
                             std::string key, std::string_view data) {
+  socklen_t len = m.msg_namelen;
   Peer peer = make_peer(false, -1, from, len);
   peer.endpoint = l.address;
   ++counters_->stats.accepted;
@@ -159,6 +218,7 @@ void Service::start_session(ListenSocket& l, const sockaddr_storage& from, sockl
   }
   bucket_.take(now);
   s->bound = l.shared_from_this();
+  destination(m, s->local, s->pktinfo);
   s->addr = from;
   s->len = len;
   s->key = std::move(key);
@@ -192,7 +252,7 @@ bool Service::spawn_session(const std::shared_ptr<UdpSession>& s, int child_end)
     std::uint16_t lport = 0;
     if (::getsockname(s->bound->desc.native_handle(), reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
         ip_of(local, laddr, lport)) {
-      info.local_ip = laddr.str();
+      info.local_ip = s->pktinfo.empty() ? laddr.str() : s->local.str();
       info.local_port = std::to_string(lport);
     }
     info.connnum = counters_->sources.count(s->peer.source);
@@ -271,8 +331,17 @@ void Service::from_program(const std::shared_ptr<UdpSession>& s) {
     if (n < 0) return;
     s->last = now_seconds();
     if (s->bound->closed) continue;  // removed by a reload, or stopping: nowhere to send from
-    ssize_t ignored = ::sendto(s->bound->desc.native_handle(), buf, static_cast<std::size_t>(n),
-                               MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&s->addr), s->len);
+    iovec iov{buf, static_cast<std::size_t>(n)};
+    msghdr m{};
+    m.msg_name = &s->addr;
+    m.msg_namelen = s->len;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    if (!s->pktinfo.empty()) {
+      m.msg_control = s->pktinfo.data();
+      m.msg_controllen = s->pktinfo.size();
+    }
+    ssize_t ignored = ::sendmsg(s->bound->desc.native_handle(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)ignored;
   }
 }
