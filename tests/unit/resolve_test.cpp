@@ -264,9 +264,15 @@ BOOST_DATA_TEST_CASE(rejects_with_place_and_message, bdata::make(std::vector<Bad
    "test.conf:2: service 's': built-in 'tcpmux' does not serve datagram endpoint *:1/udp"},
   {"[s]\nport = 7\nbuiltin = echo\nwait = yes\n", 0,
    "test.conf:4: service 's': 'wait' applies only to exec services"},
-  {"[t]\nport = 69/udp\nexec = /usr/sbin/in.tftpd\nuser = nobody\nwait = no\n", 0,
-   "test.conf:5: service 't': 'wait = no' is not possible on datagram endpoint *:69/udp "
-   "(a datagram program gets the socket itself: use wait = yes)"},
+  {"[t]\nport = /run/t.sock|dgram|unix\nexec = /usr/sbin/in.tftpd\nuser = nobody\nwait = no\n", 0,
+   "test.conf:5: service 't': 'wait = no' is not possible on Unix datagram endpoint /run/t.sock|dgram|unix "
+   "(a program per peer needs peer addresses, which unbound Unix clients lack: use wait = yes)"},
+  {"[t]\nport = 69/udp\nexec = /usr/sbin/in.tftpd\nuser = nobody\nwait = no\nlisten_fds = yes\n", 0,
+   "test.conf:6: service 't': 'listen_fds = yes' hands the socket itself to the program, but datagram "
+   "endpoint *:69/udp with wait = no starts one program per peer (add wait = yes)"},
+  {"[t]\nport = 69/udp\nexec = /usr/sbin/in.tftpd\nuser = nobody\nwait = no\nprefork = 2\n", 0,
+   "test.conf:6: service 't': 'prefork = 2' keeps programs that read the socket themselves, but datagram "
+   "endpoint *:69/udp with wait = no starts one program per peer (add wait = yes)"},
   {"[s]\nport = 7\nexec = /bin/cat\n", 0,
    "test.conf:3: service 's': would run '/bin/cat' as root without saying so "
    "(set 'user' to the account it should run as; 'user = root' allows root)"},

@@ -199,9 +199,18 @@ void check_handler(Checker& ck, const BuiltinCatalog& builtins) {
     ck.ok = ok;
   }
   for (const net::Endpoint& e : s.endpoints) {
-    if (!e.stream() && s.wait == false)
-      ck.error("wait", "'wait = no' is not possible on datagram endpoint " + e.str(),
-               "a datagram program gets the socket itself: use wait = yes");
+    if (!e.stream() && e.unix_domain() && s.wait == false)
+      ck.error("wait", "'wait = no' is not possible on Unix datagram endpoint " + e.str(),
+               "a program per peer needs peer addresses, which unbound Unix clients lack: use wait = yes");
+    if (!e.stream() && s.wait == false && s.listen_fds)
+      ck.error("listen_fds", "'listen_fds = yes' hands the socket itself to the program, but datagram endpoint " +
+                                 e.str() + " with wait = no starts one program per peer",
+               "add wait = yes");
+    if (!e.stream() && s.wait == false && s.prefork > 0)
+      ck.error("prefork", "'prefork = " + std::to_string(s.prefork) +
+                              "' keeps programs that read the socket themselves, but datagram endpoint " +
+                              e.str() + " with wait = no starts one program per peer",
+               "add wait = yes");
     if (s.listen_fds && e.stream() && !s.wait.value_or(false))
       ck.error("listen_fds", "'listen_fds = yes' hands the socket itself to the program, but stream endpoint " +
                                  e.str() + " starts one program per connection",

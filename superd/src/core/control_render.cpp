@@ -30,7 +30,7 @@ std::string join_lines(const std::vector<std::string>& lines) {
 std::string n(std::uint64_t v) { return std::to_string(v); }
 
 const char* const kRefusalNames[kRefusals] = {"access", "max_per_source", "max_instances",
-                                              "max_connections", "proxy", "tls"};
+                                              "max_connections", "proxy", "tls", "max_rate"};
 
 // Builds a line field by field.
 struct LineBuilder {
@@ -63,6 +63,7 @@ StatusLine service_fields(const ServiceView& s) {
   if (st.refused) b.text("refused_by", refusal_text(st));
   b.num("started", st.started).num("children", s.children).num("sessions", s.sessions);
   if (st.bytes_in || st.bytes_out) b.num("bytes_in", st.bytes_in).num("bytes_out", st.bytes_out);
+  if (st.dropped) b.num("dropped", st.dropped);
   std::string eps;
   for (const std::string& e : s.endpoints) eps += (eps.empty() ? "" : ",") + e;
   if (!eps.empty()) b.text("endpoints", eps);
@@ -128,6 +129,7 @@ Json service_json(const ServiceView& s) {
               {"sessions", s.sessions},
               {"bytes_in", st.bytes_in},
               {"bytes_out", st.bytes_out},
+              {"dropped", st.dropped},
               {"exits", exits},
               {"duration", {{"count", st.durations.count()}, {"sum", st.durations.sum()}}}};
 }

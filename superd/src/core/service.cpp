@@ -101,6 +101,7 @@ void Service::start(SocketList sockets) {
       l->port = std::make_unique<DatagramPort>(ctx_, l->desc.native_handle(), *builtin_, cfg_.name,
                                                l->address, std::move(admit));
     }
+    if (session_mode(*l) && !l->endpoint.unix_domain()) enable_pktinfo(l->desc.native_handle());
     arm(*l);
   }
 }
@@ -117,6 +118,8 @@ void Service::release() {
     l->port.reset();
   }
   sockets_.clear();
+  // The relay of a UDP session is this service's: it ends with it.
+  end_sessions(ctx_.stopping ? "stopping" : "reload");
 }
 
 bool Service::lost_socket() const {
@@ -196,6 +199,10 @@ void Service::on_ready(ListenSocket& l) {
     return arm(l);
   }
   if (wait_mode(l)) return run_waiting(l);
+  if (session_mode(l)) {
+    relay_from_peers(l);
+    return arm(l);
+  }
   accept_some(l);
 }
 

@@ -6,6 +6,7 @@
 //   readable -> spawn with the socket itself, stop watching until exit (wait)
 //   N programs kept running on the socket, never watched (wait, prefork)
 //   readable -> DatagramPort (datagram built-ins)
+//   readable -> a program per peer, datagrams relayed (wait = no, datagram)
 // A Service holds the configuration snapshot it was made from; its children
 // and sessions hold the Service, so a reload that replaces or removes it
 // leaves their end lines and counts right.
@@ -17,6 +18,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "conf/config.hpp"
@@ -116,6 +119,7 @@ class Service : public std::enable_shared_from_this<Service> {
 
  private:
   struct Peer;
+  struct UdpSession;
   bool owns(const ListenSocket& l) const { return l.owner_tag == this; }
   bool wait_mode(const ListenSocket& l) const;
   /// Makes `l` blocking for a wait-mode program, non-blocking otherwise.
@@ -156,6 +160,37 @@ class Service : public std::enable_shared_from_this<Service> {
   /// Tries the held client's spawn again.
   void retry_held();
   void run_waiting(ListenSocket& l);
+  /// wait = no on a datagram socket: a program per peer (UDP sessions, service_udp.cpp).
+  bool session_mode(const ListenSocket& l) const {
+    return !builtin_ && !l.endpoint.stream() && !wait_mode(l);
+  }
+  /// Reads the datagrams waiting on `l` (a bounded number) and hands each to
+  /// its peer's session, starting a session for a new peer.
+  void relay_from_peers(ListenSocket& l);
+  /// The first datagram `data` of a new peer at `from`: access rules and
+  /// limits, then a program; a refusal drops it.
+  void start_session(ListenSocket& l, const sockaddr_storage& from, msghdr& m,
+                     std::string key, std::string_view data);
+  /// Spawns the program of a session; false when none could be made.
+  bool spawn_session(const std::shared_ptr<UdpSession>& s, int child_end);
+  /// Drops a new peer's datagram for `why` and logs the refusal.
+  void refuse_datagram(const Peer& peer, Refusal why, const std::string& rule);
+  /// Hands `data` to the program of `s`, queueing it (bounded) when the
+  /// program is behind. False when the program has closed its socket.
+  bool to_program(const std::shared_ptr<UdpSession>& s, std::string_view data);
+  /// Sends queued datagrams to the program once its socket has room.
+  void flush_to_program(const std::shared_ptr<UdpSession>& s);
+  /// Relays what the program of `s` writes to its peer, from the bound socket.
+  void from_program(const std::shared_ptr<UdpSession>& s);
+  void watch_program(const std::shared_ptr<UdpSession>& s);
+  /// Ends `s` once `timeout` seconds pass with no datagram either way.
+  void watch_idle(const std::shared_ptr<UdpSession>& s);
+  /// Ends the program of `s` with SIGTERM (SIGKILL after shutdown_timeout);
+  /// `why` for the log. New datagrams of its peer start a new session.
+  void end_session(const std::shared_ptr<UdpSession>& s, const char* why);
+  void session_exited(const std::shared_ptr<UdpSession>& s, int status, double t0, pid_t pid);
+  /// Ends every session (the service stops serving: removed, changed, or shutdown).
+  void end_sessions(const char* why);
   /// True when `l` is served by preforked programs rather than watched.
   bool prefork_mode(const ListenSocket& l) const { return cfg_.prefork > 0 && wait_mode(l); }
   /// Starts or stops preforked programs on `l` until as many run as wanted now.
@@ -215,6 +250,9 @@ class Service : public std::enable_shared_from_this<Service> {
   struct Held;
   std::unique_ptr<Held> held_;
   LazyTimer retry_timer_;
+  /// UDP sessions by bound socket and peer address; a session that is
+  /// ending has left this map and lives on in its program's callback.
+  std::unordered_map<std::string, std::shared_ptr<UdpSession>> udp_sessions_;
 };
 
 /// One client, as access rules, limits and the child environment see it.
@@ -245,6 +283,9 @@ struct Service::Held {
   Peer peer;
 };
 
+/// Asks the kernel to say where each datagram on `fd` was sent (IP_PKTINFO,
+/// IPV6_RECVPKTINFO), so that UDP session replies leave from that address.
+void enable_pktinfo(int fd);
 /// True when `fd` has input waiting now.
 bool readable_now(int fd);
 /// Fills `addr`/`port` from an IPv4 or IPv6 address (mapped IPv4 as IPv4).

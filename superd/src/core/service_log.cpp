@@ -20,6 +20,7 @@ double Service::limit_value(Refusal limit) const {
     case Refusal::MaxPerSource: return cfg_.max_per_source;
     case Refusal::MaxInstances: return cfg_.max_instances;
     case Refusal::MaxConnections: return ctx_.global().max_connections;
+    case Refusal::MaxRate: return cfg_.max_rate;
     case Refusal::Access:
     case Refusal::Proxy:
     case Refusal::Tls: break;

@@ -15,6 +15,7 @@ const char* refusal_name(Refusal r) {
     case Refusal::MaxConnections: return "max_connections";
     case Refusal::Proxy: return "proxy";
     case Refusal::Tls: return "tls";
+    case Refusal::MaxRate: return "max_rate";
   }
   return "unknown";
 }

@@ -17,11 +17,12 @@
 namespace superd::core {
 
 /// Why a client was turned away.
-enum class Refusal : std::uint8_t { Access, MaxPerSource, MaxInstances, MaxConnections, Proxy, Tls };
-constexpr std::size_t kRefusals = 6;
+enum class Refusal : std::uint8_t { Access, MaxPerSource, MaxInstances, MaxConnections, Proxy, Tls, MaxRate };
+constexpr std::size_t kRefusals = 7;
 /// "access", "max_per_source", "max_instances", "max_connections", "proxy"
 /// (a PROXY protocol header missing, malformed, or from a source not in
-/// proxy_from), "tls" (a failed TLS handshake).
+/// proxy_from), "tls" (a failed TLS handshake), "max_rate" (a UDP session
+/// over the rate; connections wait instead).
 const char* refusal_name(Refusal r);
 
 /// Durations of connections (or wait-mode programs), in fixed buckets.
@@ -101,6 +102,7 @@ struct ServiceStats {
   std::uint64_t failed = 0;    ///< Programs that could not be started.
   std::uint64_t bytes_in = 0;  ///< Read from clients by built-ins.
   std::uint64_t bytes_out = 0; ///< Written to clients by built-ins.
+  std::uint64_t dropped = 0;   ///< Datagrams for UDP sessions dropped: the program did not read them.
   ExitCounts exits;            ///< How programs ended.
   DurationHistogram durations; ///< Of ended connections and wait-mode programs.
 

@@ -118,6 +118,8 @@ std::string Supervisor::metrics_text() const {
   });
   counter("superd_received_bytes", "Bytes built-in services read from clients.", &ServiceStats::bytes_in);
   counter("superd_sent_bytes", "Bytes built-in services wrote to clients.", &ServiceStats::bytes_out);
+  counter("superd_dropped_datagrams", "Datagrams for UDP sessions dropped: the program did not read them.",
+          &ServiceStats::dropped);
   w.family("superd_connection_duration_seconds", "histogram",
            "How long connections (and wait-mode programs) lasted.");
   each([&](const std::string& name, const ServiceStats& s) {

@@ -41,12 +41,14 @@ void build_env(const ProgramTemplate& t, const PeerInfo& p, SpawnPlan& plan) {
       plan.env.push_back("UNIXREMOTEPID=" + std::to_string(p.pid));
     }
   } else if (!p.remote_ip.empty()) {
-    plan.env.push_back("TCPREMOTEIP=" + p.remote_ip);
-    plan.env.push_back("TCPREMOTEPORT=" + p.remote_port);
-    if (!p.remote_host.empty()) plan.env.push_back("TCPREMOTEHOST=" + p.remote_host);
-    plan.env.push_back("TCPLOCALIP=" + p.local_ip);
-    plan.env.push_back("TCPLOCALPORT=" + p.local_port);
-    if (p.connnum > 0) plan.env.push_back("TCPCONNNUM=" + std::to_string(p.connnum));
+    // UCSPI names the variables after PROTO: TCPREMOTEIP, or UDPREMOTEIP for a UDP session.
+    const std::string& x = p.proto;
+    plan.env.push_back(x + "REMOTEIP=" + p.remote_ip);
+    plan.env.push_back(x + "REMOTEPORT=" + p.remote_port);
+    if (!p.remote_host.empty()) plan.env.push_back(x + "REMOTEHOST=" + p.remote_host);
+    plan.env.push_back(x + "LOCALIP=" + p.local_ip);
+    plan.env.push_back(x + "LOCALPORT=" + p.local_port);
+    if (p.connnum > 0) plan.env.push_back(x + "CONNNUM=" + std::to_string(p.connnum));
   }
   // Later entries of the same name win in getenv() of most programs only by
   // accident, so `env` entries replace UCSPI ones of the same name explicitly.
