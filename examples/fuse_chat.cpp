@@ -88,6 +88,10 @@ int main(int argc, char** argv) {
     s->add_callback("client_start", [self](superd::ConnectionId user, const std::string&, const std::string&) {
       self->send(user, "SECRET_KEY", "123 456 789");
     });
+    // Not in FUSE::Server: a timer. "LATER text" comes back after a second.
+    s->add_callback("LATER", [self, &host](superd::ConnectionId user, const std::string&, const std::string& params) {
+      host.after(1.0, [self, user, params] { self->send(user, "LATER", params); });
+    });
     s->default_callback([&host](superd::ConnectionId user, const std::string& msg, const std::string&) {
       if (msg != "client_end") host.log(2, "Unknown command " + msg + " from client " + std::to_string(user));
     });

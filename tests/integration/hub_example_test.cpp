@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // examples/fuse_chat.cpp, FUSE::Server's synopsis on superd's public API:
 // a client gets SECRET_KEY on connect, BROADCAST reaches every client, an
-// unknown command is logged; two services of the same built-in share nothing.
+// unknown command is logged; a timer fires; two services of the same
+// built-in share nothing.
 #include <boost/test/unit_test.hpp>
 
 #include "hub_client.hpp"
@@ -31,6 +32,13 @@ BOOST_AUTO_TEST_CASE(fuse_synopsis_in_cpp) {
   BOOST_TEST(!ok);
   b.send("FROB x\n");
   BOOST_TEST(s.wait_log("service fuse: Unknown command FROB from client 2"), s.log());
+  // A timer of the service; one whose connection left first sends to nobody.
+  a.send("LATER in a while\n");
+  c.send("LATER never\n");
+  ::close(c.fd);
+  c.fd = -1;
+  BOOST_TEST(a.line(0.5, &ok) == "");
+  BOOST_TEST(a.line(5) == "LATER in a while");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

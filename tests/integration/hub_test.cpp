@@ -200,6 +200,31 @@ BOOST_AUTO_TEST_CASE(a_stalled_reader_loses_messages_with_drop_and_memory_stays_
   BOOST_TEST(r.superd->wait_log(" dropped="), r.superd->log());
 }
 
+// A reload that leaves the hub's keys alone keeps the hub: clients from
+// before and after talk to each other; one that changes them starts a new
+// hub for new clients while the old ones stay on theirs.
+BOOST_AUTO_TEST_CASE(a_reload_keeps_the_hub_and_its_clients) {
+  Running r(chat_conf(), 2);
+  HubClient a(r.ports[0]);
+  BOOST_TEST(a.line() == "welcome 1");
+  r.rewrite(chat_conf() + "[echo]\nport = 127.0.0.1:@P1@\nbuiltin = echo\n");
+  BOOST_REQUIRE(r.superd->reload());
+  HubClient b(r.ports[0]);
+  BOOST_TEST(b.line() == "welcome 2");
+  BOOST_TEST(a.line() == "2 client_start");
+  b.send("after the reload\n");
+  BOOST_TEST(a.line() == "2 after the reload");
+  r.rewrite(chat_conf("max_message = 100\n"));
+  BOOST_REQUIRE(r.superd->reload());
+  HubClient c(r.ports[0]);
+  BOOST_TEST(c.line() == "welcome 1");  // a new hub
+  a.send("old hub\n");
+  BOOST_TEST(b.line() == "1 old hub");
+  bool ok = true;
+  BOOST_TEST(c.line(0.3, &ok) == "");
+  BOOST_TEST(!ok);
+}
+
 BOOST_AUTO_TEST_CASE(limits_apply_as_to_other_services) {
   Running r(chat_conf("max_per_source = 2\n"));
   HubClient a(r.ports[0]), b(r.ports[0]), c(r.ports[0]);
