@@ -25,7 +25,7 @@ while IFS=' ' read -r id msg rest; do
     TELL) set -- $rest; to=$1; shift; echo "send $to from $id: $*" ;;
     WHO) echo "send $id you are $id" ;;
     CLOSE) echo "close $id" ;;
-    GARBAGE) echo "frobnicate $id"; echo "send nobody x" ;;
+    GARBAGE) echo "frobnicate $id"; echo "send nobody x"; echo "send 99 to no one" ;;
     DIE) exit 3 ;;
     *) echo "send $id unknown $msg" ;;
   esac
@@ -66,6 +66,8 @@ BOOST_AUTO_TEST_CASE(a_shell_script_routes_messages) {
   BOOST_TEST(r.superd->wait_log("service app: hub_handler: unknown command 'frobnicate' (expected send, all, "
                                 "except or close)"), r.superd->log());
   BOOST_TEST(contains(r.superd->log(), "service app: hub_handler: 'send' needs a client id (a number), not 'nobody'"),
+             r.superd->log());
+  BOOST_TEST(contains(r.superd->log(), "service app: hub_handler: send to client 99, which is not connected"),
              r.superd->log());
 }
 
