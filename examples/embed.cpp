@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
       [](std::string_view request, std::string& reply) {
         reply = upper(request);
         return true;
-      }});
+      },
+      {}});
   // Run args sit below the command line and above the conf file: the example
   // serves "upper" on a loopback port unless the command line says otherwise.
   return server.run(argc, argv, {"upper.port=127.0.0.1:10100", "upper.builtin=upper"});

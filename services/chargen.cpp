@@ -57,7 +57,8 @@ Builtin chargen() {
                    while (reply.size() < len) append_line(reply, line++);
                    reply.resize(len);
                    return true;
-                 }};
+                 },
+                 {}};
 }
 
 }  // namespace superd::services

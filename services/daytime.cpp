@@ -31,7 +31,8 @@ Builtin daytime() {
                  [](std::string_view, std::string& reply) {
                    reply = now_text();
                    return true;
-                 }};
+                 },
+                 {}};
 }
 
 }  // namespace superd::services

@@ -7,7 +7,8 @@ namespace superd::services {
 Builtin discard() {
   return Builtin{"discard", "Reads and throws away everything (RFC 863).",
                  [] { return std::make_unique<StreamHandler>(); },
-                 [](std::string_view, std::string&) { return false; }};
+                 [](std::string_view, std::string&) { return false; },
+                 {}};
 }
 
 }  // namespace superd::services

@@ -17,7 +17,8 @@ Builtin echo() {
                  [](std::string_view request, std::string& reply) {
                    reply.assign(request);
                    return true;
-                 }};
+                 },
+                 {}};
 }
 
 }  // namespace superd::services

@@ -32,7 +32,8 @@ Builtin time() {
                  [](std::string_view, std::string& reply) {
                    reply = now_bytes();
                    return true;
-                 }};
+                 },
+                 {}};
 }
 
 }  // namespace superd::services

@@ -23,6 +23,7 @@
 #include "conf/schema.hpp"
 #include "conf/xinetd_import.hpp"
 #include "core/control_client.hpp"
+#include "core/hub.hpp"
 #include "core/supervisor.hpp"
 #include "core/tcpmux.hpp"
 #include "log/escape.hpp"
@@ -155,6 +156,7 @@ Server::Server(std::vector<std::string> new_args) : impl_(std::make_unique<Impl>
   impl_->new_args = std::move(new_args);
   for (Builtin& b : standard_builtins()) add_builtin(std::move(b));
   add_builtin(core::tcpmux_builtin());  // served by the supervisor itself
+  add_builtin(core::hub_builtin());     // made by the supervisor itself (it starts a program)
 }
 
 Server::~Server() = default;
@@ -162,7 +164,7 @@ Server::~Server() = default;
 void Server::add_builtin(Builtin builtin) {
   if (!conf::valid_service_name(builtin.name))
     throw std::invalid_argument("superd: invalid built-in name '" + builtin.name + "'");
-  if (!builtin.make_stream && !builtin.on_datagram)
+  if (!builtin.make_stream && !builtin.on_datagram && !builtin.make_service)
     throw std::invalid_argument("superd: built-in '" + builtin.name + "' has no handler");
   std::string name = builtin.name;
   if (!impl_->builtins.emplace(name, std::move(builtin)).second)
@@ -206,7 +208,7 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
   input.running = proc::current_privileges();
   catalog.clear();
   for (const auto& [name, b] : builtins)
-    catalog[name] = conf::BuiltinInfo{static_cast<bool>(b.make_stream), static_cast<bool>(b.on_datagram)};
+    catalog[name] = conf::BuiltinInfo{b.make_stream || b.make_service, static_cast<bool>(b.on_datagram)};
   std::shared_ptr<const conf::Config> loaded = load(diags);
   ok = loaded != nullptr;
   if (cl.check) {

@@ -35,4 +35,19 @@ BOOST_AUTO_TEST_CASE(every_key_is_documented) {
     BOOST_TEST(page.find(std::string(".It Cm ") + k.name + " ") != std::string::npos, k.name);
 }
 
+BOOST_AUTO_TEST_CASE(the_api_page_names_every_builtin_member_function) {
+  std::string header = read(SUPERD_SOURCE_DIR "/superd/include/superd/builtin.hpp");
+  std::string page = read(SUPERD_SOURCE_DIR "/man/superd-api.3");
+  int found = 0;
+  for (std::size_t p = header.find("virtual "); p != std::string::npos; p = header.find("virtual ", p + 1)) {
+    std::size_t paren = header.find('(', p);
+    std::size_t start = header.rfind(' ', paren) + 1;
+    std::string name = header.substr(start, paren - start);
+    if (name.empty() || name[0] == '~') continue;
+    ++found;
+    BOOST_TEST(page.find("Fn " + name) != std::string::npos, name << " is not in man/superd-api.3");
+  }
+  BOOST_TEST(found >= 20);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

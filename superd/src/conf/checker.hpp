@@ -54,6 +54,9 @@ void check_peer_users(Checker& ck, const UserDb& users);
 /// tcpmux_name: a name TCPMUX clients can send, on a service that can take
 /// a connection handed over.
 void check_tcpmux_name(Checker& ck);
+/// builtin = hub: hub_protocol, hub_handler and max_message make sense
+/// together, and a handler program names its user when superd is root.
+void check_hub(Checker& ck, const Privileges& running);
 /// No two services answer to the same TCPMUX name (in any case).
 void check_tcpmux_clashes(const Config& c, std::vector<Diagnostic>& diags);
 

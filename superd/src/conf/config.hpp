@@ -59,6 +59,11 @@ struct ServiceConfig {
   /// TCPMUX name of the service ('+' first: superd answers "+Go"); empty: not reachable that way.
   std::string tcpmux_name;
   int prefork = 0;  ///< Wait-mode programs kept running on each socket; 0: one when a client comes.
+  // Message hub (builtin = hub) and service-wide built-ins.
+  HubProtocol hub_protocol = HubProtocol::Line;
+  Argv hub_handler;  ///< Empty: the line hub is a chat on its own.
+  ByteSize max_message;  ///< Longest line or JSON object a hub client may send, in bytes.
+  SlowReader slow_reader = SlowReader::Disconnect;
   // Child set-up.
   std::string user, group, chroot;
   FileMode umask;

@@ -377,6 +377,7 @@ bool finalize_service(ServiceConfig& s, const Config& c, const BuiltinCatalog& b
   check_identity(ck, users, running);
   check_peer_users(ck, users);
   check_tcpmux_name(ck);
+  check_hub(ck, running);
   if (!s.chroot.empty() && s.chroot[0] != '/')
     ck.error("chroot", "chroot directory '" + s.chroot + "' must be an absolute path");
   s.access = net::AccessPolicy{s.cidr_allow, s.cidr_deny, s.allow, s.deny};

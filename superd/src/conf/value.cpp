@@ -285,6 +285,20 @@ bool parse_value(std::string_view text, StderrMode& out, std::string& error) {
   return false;
 }
 
+bool parse_value(std::string_view text, HubProtocol& out, std::string& error) {
+  if (text == "line") return out = HubProtocol::Line, true;
+  if (text == "json") return out = HubProtocol::Json, true;
+  error = quoted(text) + " is not a hub protocol (expected line or json)";
+  return false;
+}
+
+bool parse_value(std::string_view text, SlowReader& out, std::string& error) {
+  if (text == "disconnect") return out = SlowReader::Disconnect, true;
+  if (text == "drop") return out = SlowReader::Drop, true;
+  error = quoted(text) + " is not a slow-reader policy (expected disconnect or drop)";
+  return false;
+}
+
 bool parse_value(std::string_view text, log::Format& out, std::string& error) {
   if (text == "text") return out = log::Format::Text, true;
   if (text == "logfmt") return out = log::Format::Logfmt, true;

@@ -54,6 +54,10 @@ struct Mark {
 };
 /// How a child's stderr is connected.
 enum class StderrMode { Log, Socket, Null };
+/// What a message hub's clients speak (hub_protocol).
+enum class HubProtocol { Line, Json };
+/// What becomes of a peer that stops reading while others send to it (slow_reader).
+enum class SlowReader { Disconnect, Drop };
 /// A signal superd forwards to programs: "SIGUSR2", "USR2" or "usr2".
 struct Signal {
   int number = 0;
@@ -91,6 +95,8 @@ bool parse_value(std::string_view text, Limit& out, std::string& error);
 bool parse_value(std::string_view text, ByteSize& out, std::string& error);
 bool parse_value(std::string_view text, Mark& out, std::string& error);
 bool parse_value(std::string_view text, StderrMode& out, std::string& error);
+bool parse_value(std::string_view text, HubProtocol& out, std::string& error);
+bool parse_value(std::string_view text, SlowReader& out, std::string& error);
 bool parse_value(std::string_view text, log::Format& out, std::string& error);
 bool parse_value(std::string_view text, net::ProxyVersion& out, std::string& error);
 bool parse_value(std::string_view text, net::TlsVerify& out, std::string& error);
@@ -127,6 +133,8 @@ template <> inline constexpr const char* kTypeName<Limit> = "limit";
 template <> inline constexpr const char* kTypeName<ByteSize> = "bytes";
 template <> inline constexpr const char* kTypeName<Mark> = "mark";
 template <> inline constexpr const char* kTypeName<StderrMode> = "log|socket|null";
+template <> inline constexpr const char* kTypeName<HubProtocol> = "line|json";
+template <> inline constexpr const char* kTypeName<SlowReader> = "disconnect|drop";
 template <> inline constexpr const char* kTypeName<log::Format> = "text|logfmt|json";
 template <> inline constexpr const char* kTypeName<net::ProxyVersion> = "no|v1|v2|any";
 template <> inline constexpr const char* kTypeName<net::TlsVerify> = "none|optional|required";

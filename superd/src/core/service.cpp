@@ -14,7 +14,9 @@
 #include <cstring>
 
 #include "core/child_set.hpp"
+#include "core/hub.hpp"
 #include "core/reverse_resolver.hpp"
+#include "core/service_runtime.hpp"
 #include "core/stream_session.hpp"
 #include "sys/errno_error.hpp"
 #include "sys/unique_fd.hpp"
@@ -67,6 +69,18 @@ Service::Service(Context& ctx, std::shared_ptr<const conf::Config> snapshot,
       rate_timer_(ctx.io),
       retry_timer_(ctx.io) {
   if (!builtin_) program_ = proc::make_template(cfg_, snapshot_->self);
+  if (builtin_ && (builtin_->make_service || cfg_.builtin == kHub)) make_runtime();
+}
+
+void Service::make_runtime() {
+  std::string signature = ServiceRuntime::signature_of(cfg_);
+  if (auto old = counters_->runtime.lock(); old && old->signature() == signature) {
+    runtime_ = std::move(old);
+    return;
+  }
+  runtime_ = std::make_shared<ServiceRuntime>(ctx_, snapshot_, cfg_, std::move(signature));
+  runtime_->set_handler(cfg_.builtin == kHub ? make_hub(ctx_, *runtime_) : builtin_->make_service(*runtime_));
+  counters_->runtime = runtime_;
 }
 
 Service::~Service() {
@@ -109,6 +123,8 @@ void Service::start(SocketList sockets) {
 void Service::release() {
   if (released_) return;
   released_ = true;
+  // superd is stopping: a hub's handler program is told (its successor after a reload keeps it).
+  if (runtime_ && ctx_.stopping) runtime_->stop();
   rate_timer_.cancel();
   // A pending readiness wait stays: it goes to the next owner, or to nobody.
   for (auto& l : sockets_) {
@@ -432,7 +448,8 @@ void Service::serve_builtin(int fd, const Peer& peer) {
   };
   std::shared_ptr<StreamSession> s;
   try {
-    s = std::make_shared<StreamSession>(ctx_, fd, builtin_->make_stream(), peer.text,
+    s = std::make_shared<StreamSession>(ctx_, fd, runtime_ ? runtime_->connection() : builtin_->make_stream(),
+                                        peer.text,
                                         cfg_.timeout.value, std::move(on_end), this);
   } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
     slog(log::kErr, "service " + cfg_.name + ": cannot serve " + peer.text + ": " + e.what());

@@ -35,9 +35,12 @@
 namespace superd::core {
 
 class StreamSession;
+class ServiceRuntime;
 
 /// The name of the TCPMUX built-in, which the Service serves itself.
 inline constexpr const char* kTcpmux = "tcpmux";
+/// The name of the message hub built-in, made by the Service itself (it starts programs).
+inline constexpr const char* kHub = "hub";
 
 /// What `superd ctl` holds a service to: it accepts only when None.
 enum class Hold : std::uint8_t {
@@ -57,6 +60,9 @@ struct ServiceCounters {
   SourceHistory history;  ///< Connections and refusals per source since the start.
   /// Kept here, under the name, so that it lasts through reloads until `resume`.
   Hold hold = Hold::None;
+  /// The service-wide built-in's runtime, shared by the Services that
+  /// follow one another through reloads while its signature stays the same.
+  std::weak_ptr<ServiceRuntime> runtime;
   /// Runs once when a drain ends (Draining becomes Drained); may be empty.
   std::function<void()> drained;
   /// Draining with nothing active any more: becomes Drained and runs `drained`.
@@ -147,6 +153,8 @@ class Service : public std::enable_shared_from_this<Service> {
   /// Turns `peer` away; `rule` is the access rule that decided, if one did.
   void refuse(int fd, const Peer& peer, Refusal why, const std::string& rule, bool send_busy);
   void serve_builtin(int fd, const Peer& peer);
+  /// Makes runtime_, or takes its predecessor's when the built-in's keys did not change.
+  void make_runtime();
   /// `builtin = tcpmux`: reads the name line, then hands `fd` on.
   void serve_mux(int fd, const Peer& peer);
   /// The name line of a TCPMUX client arrived: HELP, or the service it
@@ -229,6 +237,8 @@ class Service : public std::enable_shared_from_this<Service> {
   const conf::ServiceConfig& cfg_;
   const Builtin* builtin_;
   std::shared_ptr<ServiceCounters> counters_;
+  /// Set for a service-wide built-in (a hub, or a Builtin with make_service).
+  std::shared_ptr<ServiceRuntime> runtime_;
   proc::ProgramTemplate program_;
   SocketList sockets_;
   TokenBucket bucket_;

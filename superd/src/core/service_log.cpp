@@ -75,6 +75,7 @@ void Service::log_end(const Peer& peer, const StreamSession& s) {
   r.add("bytes_in", s.bytes_in()).add("bytes_out", s.bytes_out());
   r.add_seconds("duration", now_seconds() - s.started()).add("endpoint", peer.endpoint);
   if (!peer.via.empty()) r.add("via", peer.via);
+  if (s.dropped() > 0) r.add("dropped", s.dropped());  // slow_reader = drop
   ctx_.log.write(r);
 }
 

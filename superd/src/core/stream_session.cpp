@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/post.hpp>
 #include <cerrno>
 
 namespace superd::core {
@@ -56,6 +57,44 @@ void StreamSession::abort(const char* reason) {
   out_.clear();
   out_pos_ = 0;
   end();
+}
+
+void StreamSession::send_some() {
+  if (writing_ || ended_) return;
+  while (pending() > 0) {
+    ssize_t n = ::send(sock_.native_handle(), out_.data() + out_pos_, pending(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0) {
+      out_pos_ += static_cast<std::size_t>(n);
+      bytes_out_ += static_cast<std::size_t>(n);
+      last_activity_ = now_seconds();
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      if (out_pos_ >= kLowWater) {
+        out_.erase(0, out_pos_);
+        out_pos_ = 0;
+      }
+      return wait_writable();
+    }
+    return abort_later("reset");  // the peer is gone
+  }
+  out_.clear();
+  out_pos_ = 0;
+}
+
+void StreamSession::abort_later(const char* reason) {
+  if (ended_) return;
+  reason_ = reason;
+  closing_ = true;
+  out_.clear();
+  out_pos_ = 0;
+  asio::post(ctx_.io, [self = shared_from_this(), reason] { self->abort(reason); });
+}
+
+void StreamSession::close_later() {
+  if (ended_ || closing_) return;
+  asio::post(ctx_.io, [self = shared_from_this()] { self->close(); });
 }
 
 void StreamSession::wait_readable() {
@@ -135,6 +174,7 @@ void StreamSession::end() {
   ended_ = true;
   boost::system::error_code ignored;
   sock_.close(ignored);
+  handler_->on_close(*this);
   if (on_end_) on_end_(*this);
   ctx_.sessions.remove(this);
 }

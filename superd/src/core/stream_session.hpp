@@ -9,6 +9,7 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,6 +48,27 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
     return timeout_ > 0 && now - last_activity_ >= timeout_;
   }
   std::size_t bytes_in() const { return bytes_in_; }
+  /// Messages a service-wide built-in dropped for this peer (slow_reader = drop).
+  std::uint64_t dropped() const { return dropped_; }
+  void count_drop() { ++dropped_; }
+
+  // Service-wide built-ins (ServiceRuntime): output that starts without
+  // waiting for the peer, and ends that never happen inside the caller.
+  /// True while bytes queued now would still be sent.
+  bool takes_output() const { return !ended_ && !closing_; }
+  /// Sends what it can of the queue now, without waiting and without ending
+  /// the session here: a gone peer is aborted on the next turn of the loop.
+  void send_some();
+  /// Sends what is queued and goes on as after a read (the flush of a
+  /// ServiceRuntime's turn); may end the session.
+  void kick() {
+    if (!writing_ && !ended_) flush();
+  }
+  /// Closes at the next turn of the loop, dropping queued output; `reason`
+  /// (a literal) goes to the end line.
+  void abort_later(const char* reason);
+  /// Closes at the next turn of the loop once queued output is sent.
+  void close_later();
   std::size_t bytes_out() const { return bytes_out_; }
   double started() const { return started_; }
   const void* owner() const { return owner_; }
@@ -72,6 +94,7 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
   std::size_t out_pos_ = 0;
   double timeout_, started_, last_activity_;
   std::size_t bytes_in_ = 0, bytes_out_ = 0;
+  std::uint64_t dropped_ = 0;
   const char* reason_ = "closed";
   bool reading_ = false, writing_ = false, closing_ = false, ended_ = false;
   OnEnd on_end_;

@@ -61,7 +61,7 @@ int Supervisor::serve_inetd(std::shared_ptr<const conf::Config> config, const st
     return kExitUsage;
   }
   const Builtin* builtin = cfg->builtin.empty() ? nullptr : &builtins_.at(cfg->builtin);
-  if (builtin && !(stream ? static_cast<bool>(builtin->make_stream) : static_cast<bool>(builtin->on_datagram))) {
+  if (builtin && !(stream ? builtin->make_stream || builtin->make_service : static_cast<bool>(builtin->on_datagram))) {
     error = "--inetd " + name + ": built-in '" + cfg->builtin + "' does not serve " +
             (stream ? "stream" : "datagram") + " sockets";
     return kExitUsage;

@@ -5,10 +5,12 @@
 
 namespace superd::proc {
 
-ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileges& self) {
+ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileges& self,
+                              const conf::Argv* argv) {
   ProgramTemplate t;
-  t.path = s.exec.program().c_str();
-  for (const std::string& w : s.exec.words) t.argv.push_back(const_cast<char*>(w.c_str()));
+  const conf::Argv& run = argv ? *argv : s.exec;
+  t.path = run.program().c_str();
+  for (const std::string& w : run.words) t.argv.push_back(const_cast<char*>(w.c_str()));
   t.argv.push_back(nullptr);
   t.fixed_env.push_back("SUPERD_SERVICE=" + s.name);
   for (const conf::EnvName& n : s.passenv)
@@ -33,7 +35,7 @@ ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileg
 void build_env(const ProgramTemplate& t, const PeerInfo& p, SpawnPlan& plan) {
   plan.env.clear();
   plan.env.reserve(t.fixed_env.size() + 8);
-  plan.env.push_back("PROTO=" + p.proto);
+  if (!p.proto.empty()) plan.env.push_back("PROTO=" + p.proto);  // empty: no peer (a hub handler)
   if (p.proto == "UNIX") {
     if (p.has_cred) {
       plan.env.push_back("UNIXREMOTEUID=" + std::to_string(p.uid));

@@ -34,8 +34,10 @@ struct ProgramTemplate {
 };
 
 /// Builds the template of `s` for a superd running as `self`; passenv reads
-/// superd's environment.
-ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileges& self);
+/// superd's environment. The program is `argv` when given (a hub's
+/// handler), else the service's `exec`; `argv` must live as long.
+ProgramTemplate make_template(const conf::ServiceConfig& s, const conf::Privileges& self,
+                              const conf::Argv* argv = nullptr);
 
 /// What the child's environment says about its peer (UCSPI).
 struct PeerInfo {
