@@ -20,10 +20,9 @@ namespace asio = boost::asio;
 using Wait = asio::posix::descriptor_base::wait_type;
 
 namespace {
-constexpr int kRoundsPerWake = 8;
+constexpr int kHandlerRoundsPerWake = 8;
 constexpr double kSteadyRun = 10;  // seconds: a program that ran this long is restarted at once
 constexpr std::size_t kQueueFloor = 1 << 20;
-constexpr int kComplaintsPerRun = 10;
 constexpr std::size_t kCommandOverhead = 64;  // "except 18446744073709551615 " and some
 }  // namespace
 
@@ -206,7 +205,7 @@ void HubProgram::wait_readable() {
 
 void HubProgram::on_readable() {
   auto self = shared_from_this();
-  for (int round = 0; round < kRoundsPerWake && sock_; ++round) {
+  for (int round = 0; round < kHandlerRoundsPerWake && sock_; ++round) {
     ssize_t n = ::read(sock_->native_handle(), ctx_.read_buffer.data(), ctx_.read_buffer.size());
     if (n > 0) {
       bool ok = reader_.feed(std::string_view(ctx_.read_buffer.data(), static_cast<std::size_t>(n)),

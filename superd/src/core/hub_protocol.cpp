@@ -11,7 +11,7 @@ namespace superd::core {
 
 namespace {
 
-using Json = nlohmann::json;
+using HubJson = nlohmann::json;
 
 std::string_view word(std::string_view& rest) {
   std::size_t end = rest.find(' ');
@@ -28,7 +28,7 @@ std::string shown(std::string_view text) {
 }
 
 // Fills `out.to`/`out.to_all` from a "to" field; false with `out.error` set when it is not one.
-bool read_destination(const Json& to, JsonMessage& out) {
+bool read_destination(const HubJson& to, JsonMessage& out) {
   if (to.is_string()) {
     const std::string& s = to.get_ref<const std::string&>();
     if (s == "*") return out.to_all = true;
@@ -39,7 +39,7 @@ bool read_destination(const Json& to, JsonMessage& out) {
     out.error = "\"to\" must be an id, a non-empty list of ids, or \"*\"";
     return false;
   }
-  for (const Json& d : to) {
+  for (const HubJson& d : to) {
     if (!d.is_string()) {
       out.error = "\"to\" lists something that is not an id (a string)";
       return false;
@@ -97,13 +97,13 @@ HubCommand parse_command(std::string_view line) {
 
 JsonMessage parse_json_message(std::string_view line) {
   JsonMessage out;
-  Json j = Json::parse(line.begin(), line.end(), nullptr, false);
+  HubJson j = HubJson::parse(line.begin(), line.end(), nullptr, false);
   if (j.is_discarded()) {
     // Parse again only to say why: errors are rare, and the first pass never throws.
     try {
-      Json again = Json::parse(line.begin(), line.end());
+      HubJson again = HubJson::parse(line.begin(), line.end());
       out.error = "invalid JSON";
-    } catch (const Json::exception& e) {
+    } catch (const HubJson::exception& e) {
       out.error = std::string("invalid JSON: ") + e.what();
     }
     return out;
