@@ -2,7 +2,10 @@
 // Running out of descriptors or processes: superd never accepts a client it
 // cannot serve, says so in the log, keeps the others waiting in the backlog
 // and serves them once there is room again, without spinning the CPU.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,6 +126,51 @@ BOOST_AUTO_TEST_CASE(no_process_left_drops_one_client_and_defers_the_rest) {
   BOOST_TEST(converse(waiting, "", 3, 10, false) == "up\n");
   ::close(held);
   ::close(waiting);
+}
+
+BOOST_AUTO_TEST_CASE(no_process_left_drops_a_udp_peers_datagram_and_says_so) {
+  if (::geteuid() != 0) {
+    BOOST_TEST_MESSAGE("skipped: needs root to start superd as a user of its own");
+    return;
+  }
+  BOOST_REQUIRE(has("/usr/bin/setpriv"));
+  TempDir dir;
+  ::chmod(dir.path().c_str(), 0755);
+  int port = free_port();
+  std::string uid = std::to_string(40000 + (::getpid() + 7) % 20000);
+  std::string conf = dir.write("superd.conf", "[u]\nport = 127.0.0.1:" + std::to_string(port) +
+                                                  "/udp\nwait = no\nexec = /bin/sh -c 'echo up; exec sleep 60'\n");
+  auto s = std::make_unique<Superd>(
+      dir,
+      std::vector<std::string>{"--nproc=3:3", "--", "/usr/bin/setpriv", "--reuid=" + uid,
+                               "--regid=" + uid, "--clear-groups", "--", SUPERD_BINARY, "-c", conf,
+                               "--log_level=3"},
+      "/usr/bin/prlimit");
+  BOOST_REQUIRE_MESSAGE(s->ready(), "superd did not start:\n" + s->log());
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int peers[3];
+  for (int& fd : peers) {
+    fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    BOOST_REQUIRE(fd >= 0);
+  }
+  auto hello = [&](int fd, int ms) {
+    ::sendto(fd, "x", 1, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+    char buf[64];
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, ms) <= 0) return std::string();
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+  };
+  BOOST_TEST(hello(peers[0], 5000) == "up\n");
+  BOOST_TEST(hello(peers[1], 5000) == "up\n", s->log());
+  BOOST_TEST(hello(peers[2], 500) == "");  // no third process: dropped, not kept
+  BOOST_TEST(s->wait_log("service u: clone: Resource temporarily unavailable; peer 127.0.0.1:"), s->log());
+  BOOST_TEST(contains(s->log(), ": its datagram is dropped; its next one tries again"), s->log());
+  BOOST_TEST(!contains(s->log(), "trying again every second"), s->log());
+  for (int fd : peers) ::close(fd);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -13,8 +13,10 @@
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
+#include <memory>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "ctl.hpp"
 #include "running.hpp"
@@ -135,6 +137,27 @@ BOOST_AUTO_TEST_CASE(replies_come_from_the_address_the_peer_sent_to) {
                           " 127.0.0.2 " + std::to_string(port) + "\n");
   BOOST_TEST(a.recv(5, &from_port, &from_ip) == "x");
   BOOST_TEST(from_ip == "127.0.0.2");
+}
+
+BOOST_AUTO_TEST_CASE(a_broadcast_is_answered_from_the_interfaces_own_address) {
+  // Sent to lo's broadcast address: the reply cannot leave from that, but
+  // from the address that answers for it (ipi_spec_dst).
+  Running r("[s]\nport = *:@P0@/udp\nwait = no\n" + kWhoAmI + user_line());
+  int port = r.ports[0];
+  Client a;
+  int on = 1;
+  BOOST_REQUIRE(::setsockopt(a.fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on) == 0);
+  a.send(port, "b", "127.255.255.255");
+  int from_port = 0;
+  std::string from_ip;
+  std::string hello = a.recv(5, &from_port, &from_ip);
+  BOOST_TEST(hello == std::to_string(pid_of(hello)) + " UDP 127.0.0.1 " + std::to_string(a.port) +
+                          " 127.0.0.1 " + std::to_string(port) + "\n",
+             r.superd->log());
+  BOOST_TEST(from_ip == "127.0.0.1");
+  BOOST_TEST(from_port == port);
+  BOOST_TEST(a.recv(5, &from_port, &from_ip) == "b");
+  BOOST_TEST(from_ip == "127.0.0.1");
 }
 
 BOOST_AUTO_TEST_CASE(an_idle_session_ends_with_sigterm) {
@@ -312,6 +335,80 @@ BOOST_AUTO_TEST_CASE(a_reload_that_removes_the_service_ends_its_sessions) {
   BOOST_TEST(r.superd->zombie_children().empty());
   // The removed service's socket is closed, and its session's end of the pair.
   BOOST_TEST(r.superd->open_fds() == fds - 2);
+}
+
+BOOST_AUTO_TEST_CASE(unset_max_instances_caps_sessions_and_refusal_lines_are_limited) {
+  Running r("[s]\nport = 127.0.0.1:@P0@/udp\nwait = no\nexec = /bin/sh -c 'echo up; exec sleep 60'\n" +
+            user_line());
+  int port = r.ports[0];
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::unique_ptr<Client>> peers;
+  for (int i = 0; i < 80; ++i) {  // one datagram from each of 80 source ports
+    peers.push_back(std::make_unique<Client>());
+    peers.back()->send(port, "x");
+  }
+  int answered = 0;
+  for (auto& c : peers) answered += c->recv(answered < 64 ? 20 : 0.2) == "up\n";
+  BOOST_TEST(answered == 64);  // the default cap
+  BOOST_TEST(r.superd->wait_log("reason=max_instances endpoint=127.0.0.1:" + std::to_string(port) +
+                                "/udp limit=64"),
+             r.superd->log());
+  // 16 refusals, but at most one line a second.
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  BOOST_TEST(r.count("refuse service=s ") <= 1 + static_cast<int>(elapsed), r.superd->log());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  Client late;
+  late.send(port, "x");
+  BOOST_TEST(r.superd->wait_log("refuse service=s peer=127.0.0.1:" + std::to_string(late.port)),
+             r.superd->log());
+  BOOST_TEST(r.superd->wait_log(" more datagram(s) of new peers refused, not logged (one refusal a second is)"),
+             r.superd->log());
+}
+
+BOOST_AUTO_TEST_CASE(pause_and_drain_keep_live_sessions_and_drop_new_peers) {
+  // Reads the first datagram, echoes the second, then says bye and exits.
+  Running r(kControlLine + "[s]\nport = 127.0.0.1:@P0@/udp\nwait = no\ntimeout = 0\n" +
+            "exec = /bin/sh -c 'echo up; dd bs=65536 count=1 of=/dev/null 2>/dev/null; "
+            "dd bs=65536 count=1 2>/dev/null; echo bye'\n" + user_line());
+  int port = r.ports[0];
+  Client a, b;
+  a.send(port, "1");
+  BOOST_REQUIRE(a.recv() == "up\n");
+  BOOST_TEST(ctl(r, {"pause", "s"}).status == 0);
+  a.send(port, "2");  // a live session goes on
+  BOOST_TEST(a.recv() == "2");
+  BOOST_TEST(a.recv() == "bye\n");
+  b.send(port, "new");  // a new peer while paused: dropped
+  BOOST_TEST(b.recv(0.5) == "");
+  std::string status = line_starting(ctl(r, {"status"}).out, "service=s ");
+  BOOST_TEST(contains(status, " dropped=1"), status);
+  BOOST_TEST(ctl(r, {"resume", "s"}).status == 0);
+  a.send(port, "3");
+  BOOST_REQUIRE(a.recv() == "up\n");
+  RunResult drained;
+  std::thread waiter([&] { drained = ctl(r, {"drain", "s"}, 30); });
+  BOOST_TEST(r.superd->wait_log("control: service s: draining"), r.superd->log());
+  b.send(port, "new");
+  BOOST_TEST(b.recv(0.5) == "");
+  a.send(port, "4");  // the session ends as its program exits: the drain is done
+  BOOST_TEST(a.recv() == "4");
+  BOOST_TEST(a.recv() == "bye\n");
+  waiter.join();
+  BOOST_TEST(drained.status == 0, drained.err);
+  BOOST_TEST(drained.out.rfind("service s: drained", 0) == 0, drained.out);
+}
+
+BOOST_AUTO_TEST_CASE(a_session_program_that_ignores_sigterm_is_killed_at_shutdown) {
+  // stop_children = no (the default) still ends sessions: their relay is superd's.
+  Running r("shutdown_timeout = 1\n[s]\nport = 127.0.0.1:@P0@/udp\nwait = no\n"
+            "exec = /bin/sh -c 'trap \"\" TERM; echo $$; exec sleep 60'\n" + user_line());
+  Client a;
+  a.send(r.ports[0], "x");
+  pid_t pid = pid_of(a.recv());
+  BOOST_REQUIRE(pid > 0);
+  BOOST_TEST(r.superd->stop() == 0);
+  BOOST_TEST(gone(pid));
+  BOOST_TEST(contains(r.superd->log(), "pid=" + std::to_string(pid) + " status=signal:SIGKILL"), r.superd->log());
 }
 
 BOOST_AUTO_TEST_CASE(wait_no_on_a_unix_datagram_socket_is_refused) {

@@ -267,6 +267,12 @@ BOOST_DATA_TEST_CASE(rejects_with_place_and_message, bdata::make(std::vector<Bad
   {"[t]\nport = /run/t.sock|dgram|unix\nexec = /usr/sbin/in.tftpd\nuser = nobody\nwait = no\n", 0,
    "test.conf:5: service 't': 'wait = no' is not possible on Unix datagram endpoint /run/t.sock|dgram|unix "
    "(a program per peer needs peer addresses, which unbound Unix clients lack: use wait = yes)"},
+  {"[t]\nport = 69/udp\nexec = /usr/sbin/in.tftpd\nuser = nobody\nwait = no\ntcpmux_name = tftp\n", 0,
+   "test.conf:6: service 't': TCPMUX hands over a TCP connection, but the program serves only datagram "
+   "endpoint *:69/udp (add a stream endpoint, or remove tcpmux_name)"},
+  {"[t]\nport = 69/udp\nport = 70/udp\nexec = /usr/sbin/in.tftpd\nuser = nobody\ntcpmux_name = tftp\n", 0,
+   "test.conf:6: service 't': TCPMUX hands over a TCP connection, but the program serves only datagram "
+   "endpoint *:69/udp and others (add a stream endpoint, or remove tcpmux_name)"},
   {"[t]\nport = 69/udp\nexec = /usr/sbin/in.tftpd\nuser = nobody\nwait = no\nlisten_fds = yes\n", 0,
    "test.conf:6: service 't': 'listen_fds = yes' hands the socket itself to the program, but datagram "
    "endpoint *:69/udp with wait = no starts one program per peer (add wait = yes)"},

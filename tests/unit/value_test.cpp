@@ -133,6 +133,17 @@ BOOST_DATA_TEST_CASE(rejects_bad_durations, bdata::make({"", "m", "5d", "-5s", "
                  "' is not a duration (seconds, or a number followed by s, m or h)");
 }
 
+BOOST_DATA_TEST_CASE(rejects_durations_over_30_days, bdata::make({"99999999999", "2592001", "721h", "43201m"}),
+                     text) {
+  BOOST_TEST(error_of<Seconds>(text) ==
+             "'" + std::string(text) + "' is too long a duration (at most 2592000 seconds, 30 days)");
+}
+
+BOOST_AUTO_TEST_CASE(takes_durations_up_to_30_days) {
+  BOOST_TEST(parsed<Seconds>("2592000").value == 2592000.0);
+  BOOST_TEST(parsed<Seconds>("720h").value == 2592000.0);
+}
+
 BOOST_AUTO_TEST_CASE(octal_file_modes) {
   BOOST_TEST(parsed<FileMode>("0660").value == 0660);
   BOOST_TEST(parsed<FileMode>("777").value == 0777);

@@ -18,6 +18,14 @@ constexpr std::size_t kNameMax = 64;
 
 std::string bare(const std::string& t) { return t.substr(!t.empty() && t[0] == '+' ? 1 : 0); }
 
+// A program reached through TCPMUX gets a TCP connection: one written for
+// datagrams only would be handed a stream.
+bool has_stream_endpoint(const ServiceConfig& s) {
+  for (const net::Endpoint& e : s.endpoints)
+    if (e.stream()) return true;
+  return false;
+}
+
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -50,6 +58,10 @@ void check_tcpmux_name(Checker& ck) {
   else if (s.builtin.empty() && s.wait.value_or(false))
     ck.error("tcpmux_name", "TCPMUX hands over one connection, but a wait-mode program takes a listening socket",
              "use wait = no");
+  else if (s.builtin.empty() && !s.endpoints.empty() && !has_stream_endpoint(s))
+    ck.error("tcpmux_name", "TCPMUX hands over a TCP connection, but the program serves only datagram endpoint " +
+                                s.endpoints.front().str() + (s.endpoints.size() > 1 ? " and others" : ""),
+             "add a stream endpoint, or remove tcpmux_name");
 }
 
 void check_tcpmux_clashes(const Config& c, std::vector<Diagnostic>& diags) {

@@ -193,6 +193,12 @@ bool parse_value(std::string_view text, Seconds& out, std::string& error) {
     error = quoted(text) + " is not a duration (seconds, or a number followed by s, m or h)";
     return false;
   }
+  // Longer ones would overflow the event loop's clock (a timer that fires at once).
+  if (v * scale > kSecondsMax) {
+    error = quoted(text) + " is too long a duration (at most " + std::to_string(static_cast<long>(kSecondsMax)) +
+            " seconds, 30 days)";
+    return false;
+  }
   out.value = v * scale;
   return true;
 }

@@ -27,7 +27,9 @@ struct Argv {
   /// The file to run: `path`, or the first word.
   const std::string& program() const { return path.empty() ? words.front() : path; }
 };
-/// A duration in seconds ("30", "1.5", "30s", "5m", "2h").
+/// The longest duration a key takes: 30 days.
+inline constexpr double kSecondsMax = 30 * 24 * 3600;
+/// A duration in seconds ("30", "1.5", "30s", "5m", "2h"), at most kSecondsMax.
 struct Seconds {
   double value = 0;
 };

@@ -62,6 +62,9 @@ struct Context {
   std::unique_ptr<char[]> datagram_buffer;
   int total_active = 0;        ///< Connections served now, over all services.
   int pending = 0;  ///< Connections waiting for superd itself (a TCPMUX line, a client's name).
+  /// UDP session programs sent SIGTERM that have not exited yet: shutdown
+  /// waits for them, since their SIGKILL timers need the loop.
+  int ending_sessions = 0;
   int null_fd = -1;            ///< /dev/null, for stderr = null.
   int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.
   bool stopping = false;

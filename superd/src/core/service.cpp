@@ -178,7 +178,9 @@ void Service::arm(ListenSocket& l) {
   // fill_prefork() also stops the copies left by a predecessor that preforked.
   if (prefork_mode(l) || l.preforked.size() > l.retiring.size()) fill_prefork(l);
   if (prefork_mode(l)) return;
-  if (l.watching || l.child_running || l.backing_off || held_ || counters_->hold != Hold::None) return;
+  if (l.watching || l.child_running || l.backing_off || held_) return;
+  // Held by `superd ctl`, UDP sessions still get their peers' datagrams.
+  if (counters_->hold != Hold::None && !session_mode(l)) return;
   l.watching = true;
   // The wait holds the socket, not the service: it goes to whoever owns the
   // socket when it completes (a reload may have handed it over).
@@ -202,7 +204,8 @@ void Service::back_off(ListenSocket& l, std::chrono::steady_clock::duration dela
 
 void Service::on_ready(ListenSocket& l) {
   // Paused or drained while the wait was pending: resume() watches it again.
-  if (counters_->hold != Hold::None) return;
+  // UDP sessions go on meanwhile (relay_from_peers drops new peers).
+  if (counters_->hold != Hold::None && !session_mode(l)) return;
   // Became a prefork socket while the wait was pending: its programs accept.
   if (prefork_mode(l)) return;
   set_mode(l);

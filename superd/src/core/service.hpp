@@ -41,6 +41,10 @@ class ServiceRuntime;
 inline constexpr const char* kTcpmux = "tcpmux";
 /// The name of the message hub built-in, made by the Service itself (it starts programs).
 inline constexpr const char* kHub = "hub";
+/// UDP sessions a service runs at most when max_instances is unset: one
+/// datagram from each of many source ports (or forged sources) would
+/// otherwise start as many programs.
+inline constexpr int kUdpSessionsDefaultMax = 64;
 
 /// What `superd ctl` holds a service to: it accepts only when None.
 enum class Hold : std::uint8_t {
@@ -212,10 +216,12 @@ class Service : public std::enable_shared_from_this<Service> {
   /// A connection or program ended: paused sockets (this service's, or its
   /// successor's after a reload) may accept again.
   void capacity_back();
-  /// Starts the program of `plan` on `stdio_fd`; its pid goes to `pid_out` when given.
+  /// Starts the program of `plan` on `stdio_fd`; its pid goes to `pid_out`
+  /// when given. `can_hold`: a client that finds no process to make (EAGAIN,
+  /// ENOMEM) is kept and tried again (false for a UDP session's datagram, dropped).
   bool start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
                    std::function<void(int status, double started, pid_t pid)> on_exit,
-                   pid_t* pid_out = nullptr);
+                   pid_t* pid_out = nullptr, bool can_hold = true);
   /// True when this service's messages at `level` are written.
   bool logs(int level) const;
   void slog(int level, const std::string& message);
@@ -263,6 +269,10 @@ class Service : public std::enable_shared_from_this<Service> {
   /// UDP sessions by bound socket and peer address; a session that is
   /// ending has left this map and lives on in its program's callback.
   std::unordered_map<std::string, std::shared_ptr<UdpSession>> udp_sessions_;
+  /// Refusals of new UDP peers are logged at most once a second: when the
+  /// last one was (now_seconds), and how many were not logged since.
+  double refusal_logged_at_ = -1;
+  std::uint64_t refusals_unlogged_ = 0;
 };
 
 /// One client, as access rules, limits and the child environment see it.

@@ -87,7 +87,7 @@ void Service::retry_held() {
 }
 
 bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, int stdio_fd,
-                          std::function<void(int, double, pid_t)> on_exit, pid_t* pid_out) {
+                          std::function<void(int, double, pid_t)> on_exit, pid_t* pid_out, bool can_hold) {
   bool relayed = false;
   plan.fd0 = plan.fd1 = stdio_fd;
   plan.max_fd = ctx_.max_fd;
@@ -105,12 +105,14 @@ bool Service::start_child(proc::SpawnPlan& plan, const std::string& peer_text, i
   if (r.pid < 0) {
     // No process could be made for now: a client is kept and tried again
     // (wait mode backs off instead); anything else drops it.
-    spawn_retry_ = r.error == EAGAIN || r.error == ENOMEM;
+    bool for_now = r.error == EAGAIN || r.error == ENOMEM;
+    spawn_retry_ = can_hold && for_now;
     if (spawn_retry_ && retrying_) return false;  // said already
     if (!spawn_retry_) ++counters_->stats.failed;
-    slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) + "; peer " + peer_text +
-                        (spawn_retry_ ? " waits; trying again every second, other clients wait in the backlog"
-                                      : " dropped"));
+    const char* fate = spawn_retry_ ? " waits; trying again every second, other clients wait in the backlog"
+                       : !can_hold && for_now ? ": its datagram is dropped; its next one tries again"
+                                              : " dropped";
+    slog(log::kErr, "service " + cfg_.name + ": " + r.describe(program) + "; peer " + peer_text + fate);
     return false;
   }
   if (r.error) {

@@ -18,7 +18,8 @@ void Service::slog(int level, const std::string& message) {
 double Service::limit_value(Refusal limit) const {
   switch (limit) {
     case Refusal::MaxPerSource: return cfg_.max_per_source;
-    case Refusal::MaxInstances: return cfg_.max_instances;
+    // Unset, it refuses nothing but UDP sessions, which have a default cap.
+    case Refusal::MaxInstances: return cfg_.max_instances >= 0 ? cfg_.max_instances : kUdpSessionsDefaultMax;
     case Refusal::MaxConnections: return ctx_.global().max_connections;
     case Refusal::MaxRate: return cfg_.max_rate;
     case Refusal::Access:

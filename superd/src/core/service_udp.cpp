@@ -30,6 +30,12 @@ namespace superd::core {
 
 namespace asio = boost::asio;
 
+/// Room for a UDP datagram's control messages (IP_PKTINFO, IPV6_PKTINFO),
+/// aligned as cmsghdr needs.
+struct alignas(cmsghdr) UdpControlBuffer {
+  char bytes[CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo))];
+};
+
 namespace {
 constexpr int kDatagramsPerWake = 64;
 constexpr std::size_t kBatch = 16;
@@ -54,47 +60,68 @@ void append_address(std::string& key, const sockaddr_storage& ss) {
     add(&a.sin6_scope_id, sizeof a.sin6_scope_id);
   }
 }
-constexpr std::size_t kControl = CMSG_SPACE(sizeof(in6_pktinfo)) + CMSG_SPACE(sizeof(in_pktinfo));
+constexpr std::size_t kControl = sizeof(UdpControlBuffer::bytes);
+
+// True for an IPv4 destination no reply may leave from: multicast, or the
+// limited broadcast (a subnet broadcast's ipi_spec_dst is already the
+// interface's own address).
+bool not_a_source(const in_addr& a) {
+  std::uint32_t h = ntohl(a.s_addr);
+  return IN_MULTICAST(h) || h == INADDR_BROADCAST || h == INADDR_ANY;
+}
 
 // The address a datagram was sent to, from its IP_PKTINFO or IPV6_PKTINFO
-// (an IPv4 datagram on a dual-stack socket comes with the latter, mapped);
-// `pktinfo` gets that control message, ready to set the source of a reply.
-bool destination(msghdr& m, net::IpAddress& addr, std::string& pktinfo) {
+// (an IPv4 datagram on a dual-stack socket comes with both, the latter
+// mapped: IP_PKTINFO is taken, for its ipi_spec_dst), as the source its
+// replies should leave from; `out` gets that control message, ready for
+// sendmsg(), and `out_len` its length. False when there is none, or when
+// the datagram went to a multicast or broadcast address no reply may leave
+// from (then the route picks the source).
+bool destination(msghdr& m, net::IpAddress& addr, UdpControlBuffer& out, std::size_t& out_len) {
+  cmsghdr* v4 = nullptr;
+  cmsghdr* v6 = nullptr;
   for (cmsghdr* c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
-    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
-      in_pktinfo info;
-      std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      std::memcpy(addr.bytes.data(), &info.ipi_addr, 4);
-      addr.v6 = false;
-      info.ipi_spec_dst = info.ipi_addr;
-      info.ipi_ifindex = 0;  // the route decides; the source is what matters
-      pktinfo.assign(CMSG_SPACE(sizeof info), '\0');
-      auto* out = reinterpret_cast<cmsghdr*>(pktinfo.data());
-      out->cmsg_level = IPPROTO_IP;
-      out->cmsg_type = IP_PKTINFO;
-      out->cmsg_len = CMSG_LEN(sizeof info);
-      std::memcpy(CMSG_DATA(out), &info, sizeof info);
-      return true;
-    }
-    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
-      in6_pktinfo info;
-      std::memcpy(&info, CMSG_DATA(c), sizeof info);
-      sockaddr_storage ss{};
-      auto& a6 = reinterpret_cast<sockaddr_in6&>(ss);
-      a6.sin6_family = AF_INET6;
-      a6.sin6_addr = info.ipi6_addr;
-      std::uint16_t ignored = 0;
-      ip_of(ss, addr, ignored);
-      pktinfo.assign(CMSG_SPACE(sizeof info), '\0');
-      auto* out = reinterpret_cast<cmsghdr*>(pktinfo.data());
-      out->cmsg_level = IPPROTO_IPV6;
-      out->cmsg_type = IPV6_PKTINFO;
-      out->cmsg_len = CMSG_LEN(sizeof info);
-      std::memcpy(CMSG_DATA(out), &info, sizeof info);
-      return true;
-    }
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) v4 = c;
+    if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) v6 = c;
   }
-  return false;
+  std::memset(out.bytes, 0, sizeof out.bytes);
+  auto* hdr = reinterpret_cast<cmsghdr*>(out.bytes);
+  if (v4) {
+    in_pktinfo info;
+    std::memcpy(&info, CMSG_DATA(v4), sizeof info);
+    // ipi_addr is the header's destination; ipi_spec_dst the local address
+    // that answers for it (for a subnet broadcast, the interface's own).
+    if (not_a_source(info.ipi_addr) || not_a_source(info.ipi_spec_dst)) return false;
+    std::memcpy(addr.bytes.data(), &info.ipi_spec_dst, 4);
+    addr.v6 = false;
+    info.ipi_addr = in_addr{};
+    info.ipi_ifindex = 0;  // the route decides; the source is what matters
+    hdr->cmsg_level = IPPROTO_IP;
+    hdr->cmsg_type = IP_PKTINFO;
+    hdr->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(hdr), &info, sizeof info);
+    out_len = CMSG_SPACE(sizeof info);
+    return true;
+  }
+  if (!v6) return false;
+  in6_pktinfo info;
+  std::memcpy(&info, CMSG_DATA(v6), sizeof info);
+  if (IN6_IS_ADDR_MULTICAST(&info.ipi6_addr) || IN6_IS_ADDR_UNSPECIFIED(&info.ipi6_addr) ||
+      IN6_IS_ADDR_V4MAPPED(&info.ipi6_addr))  // mapped without IP_PKTINFO: no ipi_spec_dst to trust
+    return false;
+  sockaddr_storage ss{};
+  auto& a6 = reinterpret_cast<sockaddr_in6&>(ss);
+  a6.sin6_family = AF_INET6;
+  a6.sin6_addr = info.ipi6_addr;
+  std::uint16_t ignored = 0;
+  ip_of(ss, addr, ignored);
+  info.ipi6_ifindex = 0;  // as for IPv4: the route (or the peer's scope) decides
+  hdr->cmsg_level = IPPROTO_IPV6;
+  hdr->cmsg_type = IPV6_PKTINFO;
+  hdr->cmsg_len = CMSG_LEN(sizeof info);
+  std::memcpy(CMSG_DATA(hdr), &info, sizeof info);
+  out_len = CMSG_SPACE(sizeof info);
+  return true;
 }
 }  // namespace
 
@@ -103,7 +130,9 @@ void enable_pktinfo(int fd) {
   socklen_t len = sizeof ss;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return;
   int on = 1;
-  if (ss.ss_family == AF_INET) ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
+  // A dual-stack socket takes IP_PKTINFO too, for its IPv4 datagrams.
+  if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6)
+    ::setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof on);
   if (ss.ss_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
 }
 
@@ -113,8 +142,9 @@ struct Service::UdpSession {
   asio::posix::stream_descriptor sock;  ///< superd's end of the socketpair.
   asio::steady_timer idle;              ///< The idle timeout, then the SIGKILL grace.
   std::shared_ptr<ListenSocket> bound;  ///< The socket the peer sent to; replies leave from it.
-  std::string pktinfo;                  ///< Sets a reply's source to where the peer sent; may be empty.
-  net::IpAddress local;                 ///< That address, when `pktinfo` is set.
+  UdpControlBuffer pktinfo{};           ///< Sets a reply's source to where the peer sent.
+  std::size_t pktinfo_len = 0;          ///< 0: no source is set (the route picks it).
+  net::IpAddress local;                 ///< That address, when `pktinfo_len` is not 0.
   sockaddr_storage addr{};
   socklen_t len = 0;
   Peer peer;
@@ -125,6 +155,7 @@ struct Service::UdpSession {
   bool exited = false;
   bool writing = false;                 ///< Waiting for room to flush `queued`.
   bool drop_logged = false;
+  bool counted_ending = false;          ///< Counted in Context::ending_sessions.
   std::deque<std::string> queued;       ///< For the program, when its socket is full.
   std::size_t queued_bytes = 0;
   std::uint64_t dropped = 0;
@@ -135,7 +166,7 @@ void Service::relay_from_peers(ListenSocket& l) {
   std::array<mmsghdr, kBatch> in{};
   std::array<iovec, kBatch> iov{};
   std::array<sockaddr_storage, kBatch> from;
-  std::array<std::array<char, kControl>, kBatch> control;
+  std::array<UdpControlBuffer, kBatch> control;
   int fd = l.desc.native_handle();
   std::string key;
   for (int budget = kDatagramsPerWake; budget > 0;) {
@@ -147,7 +178,7 @@ void Service::relay_from_peers(ListenSocket& l) {
       in[i].msg_hdr.msg_namelen = sizeof from[i];
       in[i].msg_hdr.msg_iov = &iov[i];
       in[i].msg_hdr.msg_iovlen = 1;
-      in[i].msg_hdr.msg_control = control[i].data();
+      in[i].msg_hdr.msg_control = control[i].bytes;
       in[i].msg_hdr.msg_controllen = kControl;
     }
     int got = ::recvmmsg(fd, in.data(), want, MSG_DONTWAIT, nullptr);
@@ -168,16 +199,34 @@ void Service::relay_from_peers(ListenSocket& l) {
         // is sent a datagram at once may lose its last reply.
         end_session(s, "closed");
       }
+      if (counters_->hold != Hold::None) {  // `superd ctl pause` or `drain`: no new session
+        ++counters_->stats.dropped;
+        continue;
+      }
       start_session(l, from[i], in[i].msg_hdr, key, data);
     }
     if (static_cast<unsigned>(got) < want) return;  // the queue is empty
   }
 }
 
+// A flood of new peers (many source ports, or forged sources) is refused
+// datagram by datagram: its log lines are limited to one a second, and the
+// next one logged says how many were left out.
 void Service::refuse_datagram(const Peer& peer, Refusal why, const std::string& rule) {
   counters_->stats.refuse(why);
   counters_->history.refused(peer.source);
-  if (logs(log::kNotice)) log_refusal(peer.text, peer.endpoint, why, rule);
+  if (!logs(log::kNotice)) return;
+  double now = now_seconds();
+  if (refusal_logged_at_ >= 0 && now - refusal_logged_at_ < 1) {
+    ++refusals_unlogged_;
+    return;
+  }
+  refusal_logged_at_ = now;
+  if (refusals_unlogged_ > 0)
+    slog(log::kNotice, "service " + cfg_.name + ": " + std::to_string(refusals_unlogged_) +
+                           " more datagram(s) of new peers refused, not logged (one refusal a second is)");
+  refusals_unlogged_ = 0;
+  log_refusal(peer.text, peer.endpoint, why, rule);
 }
 
 void Service::start_session(ListenSocket& l, const sockaddr_storage& from, msghdr& m,
@@ -191,7 +240,8 @@ void Service::start_session(ListenSocket& l, const sockaddr_storage& from, msghd
     if (!why.empty()) return refuse_datagram(peer, Refusal::Access, why);
   }
   double now = now_seconds();
-  switch (admit(counters_->stats.active, cfg_.max_instances, ctx_.total_active,
+  int max_instances = cfg_.max_instances >= 0 ? cfg_.max_instances : kUdpSessionsDefaultMax;
+  switch (admit(counters_->stats.active, max_instances, ctx_.total_active,
                 ctx_.global().max_connections, bucket_, now)) {
     case Admission::Accept: break;
     case Admission::PauseInstances: return refuse_datagram(peer, Refusal::MaxInstances, "");
@@ -218,7 +268,7 @@ void Service::start_session(ListenSocket& l, const sockaddr_storage& from, msghd
   }
   bucket_.take(now);
   s->bound = l.shared_from_this();
-  destination(m, s->local, s->pktinfo);
+  if (!destination(m, s->local, s->pktinfo, s->pktinfo_len)) s->pktinfo_len = 0;
   s->addr = from;
   s->len = len;
   s->key = std::move(key);
@@ -232,8 +282,7 @@ void Service::start_session(ListenSocket& l, const sockaddr_storage& from, msghd
   bool started = spawn_session(s, sv[1]);
   ::close(sv[1]);
   if (!started) {
-    spawn_retry_ = false;  // a datagram is not kept: the peer's next one tries again
-    return finish(s->peer, -1);
+    return finish(s->peer, -1);  // a datagram is not kept: the peer's next one tries again
   }
   udp_sessions_.emplace(s->key, s);
   watch_program(s);
@@ -252,7 +301,7 @@ bool Service::spawn_session(const std::shared_ptr<UdpSession>& s, int child_end)
     std::uint16_t lport = 0;
     if (::getsockname(s->bound->desc.native_handle(), reinterpret_cast<sockaddr*>(&local), &len) == 0 &&
         ip_of(local, laddr, lport)) {
-      info.local_ip = s->pktinfo.empty() ? laddr.str() : s->local.str();
+      info.local_ip = s->pktinfo_len == 0 ? laddr.str() : s->local.str();
       info.local_port = std::to_string(lport);
     }
     info.connnum = counters_->sources.count(s->peer.source);
@@ -262,7 +311,7 @@ bool Service::spawn_session(const std::shared_ptr<UdpSession>& s, int child_end)
   proc::build_env(program_, info, plan);
   return start_child(plan, s->peer.text, child_end, [this, s](int status, double t0, pid_t pid) {
     session_exited(s, status, t0, pid);
-  }, &s->pid);
+  }, &s->pid, false);
 }
 
 bool Service::to_program(const std::shared_ptr<UdpSession>& s, std::string_view data) {
@@ -337,9 +386,9 @@ void Service::from_program(const std::shared_ptr<UdpSession>& s) {
     m.msg_namelen = s->len;
     m.msg_iov = &iov;
     m.msg_iovlen = 1;
-    if (!s->pktinfo.empty()) {
-      m.msg_control = s->pktinfo.data();
-      m.msg_controllen = s->pktinfo.size();
+    if (s->pktinfo_len > 0) {
+      m.msg_control = s->pktinfo.bytes;
+      m.msg_controllen = s->pktinfo_len;
     }
     ssize_t ignored = ::sendmsg(s->bound->desc.native_handle(), &m, MSG_DONTWAIT | MSG_NOSIGNAL);
     (void)ignored;
@@ -361,6 +410,8 @@ void Service::watch_idle(const std::shared_ptr<UdpSession>& s) {
 void Service::end_session(const std::shared_ptr<UdpSession>& s, const char* why) {
   if (s->ending || s->exited) return;
   s->ending = true;
+  s->counted_ending = true;
+  ++ctx_.ending_sessions;
   if (auto it = udp_sessions_.find(s->key); it != udp_sessions_.end() && it->second == s)
     udp_sessions_.erase(it);
   if (logs(log::kInfo)) {
@@ -382,6 +433,8 @@ void Service::end_session(const std::shared_ptr<UdpSession>& s, const char* why)
 void Service::session_exited(const std::shared_ptr<UdpSession>& s, int status, double t0, pid_t pid) {
   from_program(s);  // what it wrote before it exited still goes to the peer
   s->exited = true;
+  if (s->counted_ending) --ctx_.ending_sessions;
+  s->counted_ending = false;
   s->ending = true;
   if (auto it = udp_sessions_.find(s->key); it != udp_sessions_.end() && it->second == s)
     udp_sessions_.erase(it);

@@ -209,7 +209,9 @@ void Supervisor::begin_shutdown(bool stop_children) {
 
 void Supervisor::check_shutdown_done() {
   double now = now_seconds();
-  bool children_done = !stopping_children_ || children_.size() == 0;
+  // UDP sessions' programs got SIGTERM when their services were released;
+  // each one's own timer sends SIGKILL after shutdown_timeout.
+  bool children_done = (!stopping_children_ || children_.size() == 0) && ctx_.ending_sessions == 0;
   if (sessions_.size() == 0 && children_done) return end_shutdown();
   if (now >= shutdown_deadline_) {
     if (sessions_.size() > 0) {
@@ -220,8 +222,9 @@ void Supervisor::check_shutdown_done() {
     if (children_done) return end_shutdown();
     if (!killed_children_) {
       killed_children_ = true;
-      log_.log(log::kNotice, "shutdown_timeout: killing " +
-                                 std::to_string(children_.signal_all(SIGKILL)) + " program(s)");
+      if (stopping_children_)
+        log_.log(log::kNotice, "shutdown_timeout: killing " +
+                                   std::to_string(children_.signal_all(SIGKILL)) + " program(s)");
     } else if (now >= shutdown_deadline_ + kReapGrace) {
       return end_shutdown();
     }
