@@ -10,6 +10,7 @@
 #include <boost/test/unit_test.hpp>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "hub_client.hpp"
 #include "running.hpp"
@@ -141,6 +142,35 @@ BOOST_AUTO_TEST_CASE(a_client_vanishing_mid_message_costs_nothing_else) {
   BOOST_TEST(b.line() == "1 fine");
 }
 
+// One client writes 1 MB of short lines at once (each read of it makes
+// more for the receiver than the high-water mark): superd holds the sender
+// while the receiver catches up, so nobody is disconnected and every line arrives.
+BOOST_AUTO_TEST_CASE(a_fast_sender_is_held_for_a_reading_receiver) {
+  Running r(chat_conf());
+  HubClient sender(r.ports[0]), receiver(r.ports[0]);
+  BOOST_TEST(sender.line() == "welcome 1");
+  BOOST_TEST(receiver.line() == "welcome 2");
+  BOOST_TEST(sender.line() == "2 client_start");
+  constexpr int kLines = 250000;
+  std::string flood;
+  for (int i = 0; i < kLines; ++i) flood += "ab\n";
+  for (int i = 0; i < kLines / 10; ++i) flood += "@2 cd\n";
+  std::thread writer([&] { sender.send(flood); });
+  std::vector<HubClient*> readers{&receiver};
+  int chat = 0, direct = 0, other = 0;
+  read_all(readers, [&](std::size_t, const std::string& l) {
+    if (l == "1 ab") ++chat;
+    else if (l == "1 cd") ++direct;
+    else ++other;
+  }, [&] { return chat + direct + other >= kLines + kLines / 10; }, 60);
+  writer.join();
+  BOOST_TEST(chat == kLines);
+  BOOST_TEST(direct == kLines / 10);
+  BOOST_TEST(other == 0);
+  BOOST_TEST(!contains(r.superd->log(), "is not reading"), r.superd->log());
+  BOOST_TEST(!contains(r.superd->log(), "status=slow-reader"), r.superd->log());
+}
+
 // A client with a tiny receive buffer never reads while another sends
 // 4 MB to everyone: it is disconnected with a log line naming it, and the
 // third client gets every line.
@@ -217,7 +247,7 @@ BOOST_AUTO_TEST_CASE(a_reload_keeps_the_hub_and_its_clients) {
   r.rewrite(chat_conf("max_message = 100\n"));
   BOOST_REQUIRE(r.superd->reload());
   HubClient c(r.ports[0]);
-  BOOST_TEST(c.line() == "welcome 1");  // a new hub
+  BOOST_TEST(c.line() == "welcome 3");  // a new hub; ids are never reused
   a.send("old hub\n");
   BOOST_TEST(b.line() == "1 old hub");
   bool ok = true;

@@ -85,6 +85,19 @@ BOOST_AUTO_TEST_CASE(what_it_cannot_serve_is_named) {
              pipe.err);
 }
 
+// A hub with a handler program would never end (the program lives as long
+// as the hub): --inetd refuses it before touching descriptor 0.
+BOOST_AUTO_TEST_CASE(a_hub_with_a_handler_is_refused) {
+  TempDir dir;
+  std::string conf = dir.write("inner.conf", "[h]\nport = 127.0.0.1:1\nbuiltin = hub\nhub_handler = /bin/cat\n" +
+                                                 user_line());
+  RunResult r = run({SUPERD_BINARY, "-c", conf, "--inetd", "h"});
+  BOOST_TEST(r.status == 100);
+  BOOST_TEST(contains(r.err, "superd: err: --inetd h: a hub with hub_handler cannot serve one connection (its "
+                             "handler program runs as long as the hub); run the hub under superd itself"),
+             r.err);
+}
+
 BOOST_AUTO_TEST_CASE(under_systemd_socket_activate) {
   const std::string activate = "/usr/bin/systemd-socket-activate";
   if (!has(activate)) {

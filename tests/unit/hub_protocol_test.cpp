@@ -120,6 +120,9 @@ BOOST_AUTO_TEST_CASE(json_routes) {
   BOOST_TEST(m.to == std::vector<std::string>{"b"}, boost::test_tools::per_element());
   m = parse_json_message(R"({"from":"a","to":["b","c"]})");
   BOOST_TEST(m.to == (std::vector<std::string>{"b", "c"}), boost::test_tools::per_element());
+  // Each receiver once, however often it is named.
+  m = parse_json_message(R"({"from":"a","to":["b","c","b","b","c"]})");
+  BOOST_TEST(m.to == (std::vector<std::string>{"b", "c"}), boost::test_tools::per_element());
   m = parse_json_message(R"({"from":"a","to":"*"})");
   BOOST_TEST(m.to_all);
   BOOST_TEST(m.to.empty());
@@ -138,6 +141,20 @@ BOOST_AUTO_TEST_CASE(json_refusals_say_why) {
   bad = parse_json_message("{\"from\":\"\xff\",\"to\":\"b\"}").error;
   BOOST_TEST(bad.rfind("invalid JSON: ", 0) == 0u, bad);
   BOOST_TEST(bad.find("UTF-8") != std::string::npos, bad);
+  // A key named twice: receivers could read either copy.
+  BOOST_TEST(parse_json_message(R"({"from":"bob","from":"alice","to":"c"})").error ==
+             "invalid JSON: duplicate key \"from\" in an object");
+  BOOST_TEST(parse_json_message(R"({"from":"a","to":"c","x":{"k":1,"k":2}})").error ==
+             "invalid JSON: duplicate key \"k\" in an object");
+  // The same key in different objects is fine.
+  BOOST_TEST(parse_json_message(R"({"from":"a","to":"c","x":{"from":1},"y":[{"k":1},{"k":2}]})").error == "");
+  // Nesting: 64 levels pass, 65 are refused while read (so 30,000 cost nothing).
+  auto nested = [](int levels) {
+    return "{\"from\":\"a\",\"to\":\"c\",\"x\":" + std::string(levels - 1, '[') + std::string(levels - 1, ']') + "}";
+  };
+  BOOST_TEST(parse_json_message(nested(64)).error == "");
+  BOOST_TEST(parse_json_message(nested(65)).error == "invalid JSON: nested deeper than 64 levels");
+  BOOST_TEST(parse_json_message(std::string(30000, '[')).error == "invalid JSON: nested deeper than 64 levels");
 }
 
 BOOST_AUTO_TEST_CASE(json_replies_are_json_even_for_bad_bytes) {

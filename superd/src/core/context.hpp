@@ -57,6 +57,9 @@ struct Context {
   SessionSet& sessions;
   proc::Spawner& spawner;
   RawBuffer read_buffer{64 * 1024};  ///< Shared by all built-in reads.
+  /// The next ConnectionId of any service-wide built-in: one counter for the
+  /// whole supervisor, so that no id comes back across reloads.
+  ConnectionId next_connection_id = 1;
   /// DatagramPort's batch of receive slots, shared by all ports; made on
   /// first use and left uninitialised, so only the pages datagrams touch cost memory.
   std::unique_ptr<char[]> datagram_buffer;

@@ -58,7 +58,8 @@ class Hub : public ServiceHandler {
 Hub::Hub(Context& ctx, ServiceRuntime& rt) : ctx_(ctx), rt_(rt), cfg_(rt.config()) {
   if (cfg_.hub_handler.words.empty()) return;
   program_ = std::make_shared<HubProgram>(
-      ctx_, rt_, [this](std::string_view line) { on_command(line); }, [this] { program_started(); });
+      ctx_, rt_, [this](std::string_view line) { on_command(line); }, [this] { program_started(); },
+      [this] { rt_.release_held(); });
   program_->start();
   rt_.on_stop([program = program_] { program->stop(); });
 }
@@ -128,6 +129,7 @@ void Hub::on_line(ConnectionId id, Client& c, std::string_view line) {
   line_ += line;
   line_ += '\n';
   program_->send(line_);
+  if (program_->full()) rt_.hold_reader();  // read this client again once the program catches up
 }
 
 void Hub::chat_line(ConnectionId id, std::string_view line) {

@@ -24,15 +24,18 @@ constexpr int kHandlerRoundsPerWake = 8;
 constexpr double kSteadyRun = 10;  // seconds: a program that ran this long is restarted at once
 constexpr std::size_t kQueueFloor = 1 << 20;
 constexpr std::size_t kCommandOverhead = 64;  // "except 18446744073709551615 " and some
+constexpr double kHandlerStallSeconds = 10;  // full and reading nothing this long: killed
 }  // namespace
 
 HubProgram::HubProgram(Context& ctx, ServiceRuntime& rt, std::function<void(std::string_view)> on_line,
-                       std::function<void()> on_start)
+                       std::function<void()> on_start, std::function<void()> on_drain)
     : ctx_(ctx),
       rt_(rt),
       on_line_(std::move(on_line)),
       on_start_(std::move(on_start)),
+      on_drain_(std::move(on_drain)),
       restart_(ctx.io),
+      stall_(ctx.io),
       reader_(static_cast<std::size_t>(rt.config().max_message.value) + kCommandOverhead),
       out_max_(std::max(kQueueFloor, 4 * static_cast<std::size_t>(rt.config().max_message.value))) {
   const conf::ServiceConfig& cfg = rt.config();
@@ -58,8 +61,17 @@ void HubProgram::stop() {
   if (stopped_) return;
   stopped_ = true;
   restart_.cancel();
+  stall_.cancel();
   disconnect();
-  if (pid_ > 0) ::kill(pid_, SIGTERM);
+  if (pid_ <= 0) return;
+  // The program leads its own session: its group goes too. One that is
+  // still there after shutdown_timeout is killed (exited() clears pid_).
+  ::kill(-pid_, SIGTERM);
+  restart_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(rt_.snapshot().global.shutdown_timeout.value)));
+  restart_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec && self->pid_ > 0) ::kill(-self->pid_, SIGKILL);
+  });
 }
 
 void HubProgram::disconnect() {
@@ -69,6 +81,7 @@ void HubProgram::disconnect() {
   sock_.reset();
   out_.clear();
   out_pos_ = 0;
+  unfull();  // what waited is lost; the clients held for it read again
   reader_ = LineReader(static_cast<std::size_t>(rt_.config().max_message.value) + kCommandOverhead);
 }
 
@@ -103,7 +116,15 @@ void HubProgram::spawn() {
                       if (auto self = weak.lock()) self->exited(status, started);
                     });
   if (ctx_.counts_changed) ctx_.counts_changed();
-  sock_ = std::make_unique<asio::posix::stream_descriptor>(ctx_.io, sv[0]);
+  try {
+    sock_ = std::make_unique<asio::posix::stream_descriptor>(ctx_.io, sv[0]);
+  } catch (const boost::system::system_error& e) {
+    ::close(sv[0]);
+    log(log::kErr, std::string("hub_handler: cannot watch its socket: ") + e.what() + "; killing it (pid " +
+                       std::to_string(pid_) + ")");
+    ::kill(-pid_, SIGKILL);  // its exit starts it again later
+    return;
+  }
   log(log::kInfo, "hub_handler started (pid " + std::to_string(pid_) + ")");
   if (lost_ > 0) {
     log(log::kWarning, std::to_string(lost_) + " events were lost while hub_handler was not running");
@@ -146,21 +167,45 @@ bool HubProgram::send(std::string_view line) {
     ++lost_;
     return false;
   }
-  if (out_.size() - out_pos_ + line.size() > out_max_) {
-    ++lost_;
-    kill_it("hub_handler is not reading its input (" + std::to_string(out_.size() - out_pos_) +
-            " bytes wait for it)");
-    return false;
-  }
+  // Nothing is refused for length: the hub holds the clients that send while
+  // full(), so what waits is bounded by one read per client (and by one
+  // client_start per client when the program starts).
   out_.append(line);
   if (!writing_) flush();
+  if (!full_ && sock_ && out_.size() - out_pos_ > out_max_) {
+    full_ = true;
+    progress_ = now_seconds();
+    arm_stall_check();
+  }
   return true;
+}
+
+void HubProgram::unfull() {
+  if (!full_) return;
+  full_ = false;
+  if (on_drain_ && !stopped_) on_drain_();
+}
+
+void HubProgram::arm_stall_check() {
+  if (stall_armed_) return;
+  stall_armed_ = true;
+  stall_.expires_after(std::chrono::seconds(1));
+  stall_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->stall_armed_ = false;
+    if (ec || self->stopped_ || !self->full_) return;
+    if (now_seconds() - self->progress_ < kHandlerStallSeconds) return self->arm_stall_check();
+    self->kill_it("hub_handler read nothing of its input for " +
+                  std::to_string(static_cast<int>(kHandlerStallSeconds)) + " s (" +
+                  std::to_string(self->out_.size() - self->out_pos_) + " bytes wait for it)");
+  });
 }
 
 void HubProgram::kill_it(const std::string& why) {
   if (pid_ > 0) {
     log(log::kErr, why + "; killing it (pid " + std::to_string(pid_) + ")");
-    ::kill(pid_, SIGKILL);
+    ::kill(-pid_, SIGKILL);  // it leads its own process group
   }
   disconnect();  // its exit starts it again
 }
@@ -171,6 +216,11 @@ void HubProgram::flush() {
                        MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0) {
       out_pos_ += static_cast<std::size_t>(n);
+      progress_ = now_seconds();
+      if (full_ && out_.size() - out_pos_ <= out_max_ / 4) {
+        unfull();
+        if (!sock_) return;
+      }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;

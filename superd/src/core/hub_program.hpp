@@ -4,9 +4,12 @@
 // chroot, environment and limits; stderr to the log), on one end of a
 // socketpair: events go to its stdin as lines, commands come back from its
 // stdout as lines. When it exits it is started again, after a delay that
-// doubles while it keeps exiting within 10 seconds (up to 64 s). A program
-// that stops reading its input (1 MiB waiting, or 4 messages' worth) or
-// writes a line longer than a message may be is killed and started again.
+// doubles while it keeps exiting within 10 seconds (up to 64 s). While more
+// than 1 MiB (or 4 messages' worth) of events wait for it, the hub stops
+// reading the clients that send (full() is true) until it has read down to
+// a quarter of that. A program that reads nothing of its waiting input for
+// kHandlerStallSeconds, or writes a line longer than a message may be, is killed
+// and started again.
 #pragma once
 
 #include <sys/types.h>
@@ -31,9 +34,10 @@ class ServiceRuntime;
 class HubProgram : public std::enable_shared_from_this<HubProgram> {
  public:
   /// `on_line`: a command line from the program; `on_start`: it was
-  /// (re)started and can take events. Neither runs after stop().
+  /// (re)started and can take events; `on_drain`: full() became false.
+  /// None runs after stop().
   HubProgram(Context& ctx, ServiceRuntime& rt, std::function<void(std::string_view)> on_line,
-             std::function<void()> on_start);
+             std::function<void()> on_start, std::function<void()> on_drain);
   ~HubProgram();
   HubProgram(const HubProgram&) = delete;
   HubProgram& operator=(const HubProgram&) = delete;
@@ -45,6 +49,8 @@ class HubProgram : public std::enable_shared_from_this<HubProgram> {
   /// Queues one event line (`line` ends in LF). False when the program is
   /// not running now: the event is lost (and counted).
   bool send(std::string_view line);
+  /// True while so much waits for the program that senders should be held.
+  bool full() const { return full_; }
 
  private:
   void spawn();
@@ -56,6 +62,10 @@ class HubProgram : public std::enable_shared_from_this<HubProgram> {
   void wait_writable();
   /// Kills the program (SIGKILL) because of `why`; its exit starts it again.
   void kill_it(const std::string& why);
+  /// Kills a program that has read nothing for kHandlerStallSeconds while full.
+  void arm_stall_check();
+  /// Ends full(): calls on_drain.
+  void unfull();
   /// Closes the socketpair: the program sees the end of its input.
   void disconnect();
   void log(int level, const std::string& message);
@@ -64,9 +74,13 @@ class HubProgram : public std::enable_shared_from_this<HubProgram> {
   ServiceRuntime& rt_;
   std::function<void(std::string_view)> on_line_;
   std::function<void()> on_start_;
+  std::function<void()> on_drain_;
   proc::ProgramTemplate program_;
   std::unique_ptr<boost::asio::posix::stream_descriptor> sock_;  ///< Null while not running.
   boost::asio::steady_timer restart_;
+  boost::asio::steady_timer stall_;
+  double progress_ = 0;  ///< When the program last took bytes of its input.
+  bool full_ = false, stall_armed_ = false;
   pid_t pid_ = -1;  ///< -1 when no program is running (reaped).
   LineReader reader_;
   std::string out_;

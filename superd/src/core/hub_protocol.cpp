@@ -6,6 +6,8 @@
 #include "core/hub_protocol.hpp"
 
 #include <nlohmann/json.hpp>
+#include <unordered_set>
+#include <vector>
 
 namespace superd::core {
 
@@ -39,12 +41,13 @@ bool read_destination(const HubJson& to, JsonMessage& out) {
     out.error = "\"to\" must be an id, a non-empty list of ids, or \"*\"";
     return false;
   }
+  std::unordered_set<std::string_view> seen;  // each receiver gets a message once
   for (const HubJson& d : to) {
     if (!d.is_string()) {
       out.error = "\"to\" lists something that is not an id (a string)";
       return false;
     }
-    out.to.push_back(d.get<std::string>());
+    if (seen.insert(d.get_ref<const std::string&>()).second) out.to.push_back(d.get<std::string>());
   }
   return true;
 }
@@ -97,7 +100,43 @@ HubCommand parse_command(std::string_view line) {
 
 JsonMessage parse_json_message(std::string_view line) {
   JsonMessage out;
-  HubJson j = HubJson::parse(line.begin(), line.end(), nullptr, false);
+  // The parse callback stops (throws HubJsonRefusal) at what the hub refuses
+  // but the library would accept: nesting deeper than kJsonDepthMax, and an
+  // object naming one key twice (receivers may read either copy).
+  struct HubJsonRefusal {
+    std::string why;
+  };
+  int depth = 0;
+  std::vector<std::unordered_set<std::string>> keys;
+  auto check = [&](int, HubJson::parse_event_t event, HubJson& parsed) {
+    using Event = HubJson::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+      case Event::array_start:
+        if (++depth > kJsonDepthMax)
+          throw HubJsonRefusal{"nested deeper than " + std::to_string(kJsonDepthMax) + " levels"};
+        if (event == Event::object_start) keys.emplace_back();
+        break;
+      case Event::object_end:
+      case Event::array_end:
+        --depth;
+        if (event == Event::object_end && !keys.empty()) keys.pop_back();
+        break;
+      case Event::key:
+        if (!keys.empty() && parsed.is_string() && !keys.back().insert(parsed.get<std::string>()).second)
+          throw HubJsonRefusal{"duplicate key \"" + shown(parsed.get_ref<const std::string&>()) + "\" in an object"};
+        break;
+      case Event::value: break;
+    }
+    return true;
+  };
+  HubJson j;
+  try {
+    j = HubJson::parse(line.begin(), line.end(), check, false);
+  } catch (const HubJsonRefusal& r) {
+    out.error = "invalid JSON: " + r.why;
+    return out;
+  }
   if (j.is_discarded()) {
     // Parse again only to say why: errors are rare, and the first pass never throws.
     try {

@@ -109,6 +109,8 @@ struct JsonMessage {
 
 /// Longest id a JSON hub client may register, in bytes.
 constexpr std::size_t kJsonIdMax = 256;
+/// JSON messages nested deeper than this are refused while they are read.
+constexpr int kJsonDepthMax = 64;
 
 /// Reads one line of a JSON hub client. Never throws; invalid JSON, invalid
 /// UTF-8 and wrong fields come back as Kind::Invalid with the reason.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "core/service_runtime.hpp"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "core/stream_session.hpp"
@@ -8,6 +9,14 @@
 namespace superd::core {
 
 namespace asio = boost::asio;
+
+namespace {
+/// A queue this long meets slow_reader even while senders are held on it:
+/// each held sender adds at most one read's worth (a few times 64 KiB).
+constexpr std::size_t kReceiverFullMax = 64 * kHighWater;
+/// A full receiver that sends nothing out this long while senders wait on it meets slow_reader.
+constexpr double kReceiverStallSeconds = 5;
+}  // namespace
 
 /// A session's StreamHandler: forwards its events, tagged with its id.
 class ServiceRuntime::Adapter : public StreamHandler {
@@ -17,8 +26,13 @@ class ServiceRuntime::Adapter : public StreamHandler {
     rt_->opened(id_, &static_cast<StreamSession&>(s));
   }
   void on_data(Stream&, std::string_view bytes) override {
-    if (rt_->handler_) rt_->handler_->on_data(id_, bytes);
+    if (!rt_->handler_) return;
+    ConnectionId before = rt_->reading_;
+    rt_->reading_ = id_;
+    rt_->handler_->on_data(id_, bytes);
+    rt_->reading_ = before;
   }
+  void on_drain(Stream&) override { rt_->drained(id_); }
   void on_close(Stream&) override { rt_->closed(id_); }
 
  private:
@@ -28,11 +42,12 @@ class ServiceRuntime::Adapter : public StreamHandler {
 
 ServiceRuntime::ServiceRuntime(Context& ctx, std::shared_ptr<const conf::Config> snapshot,
                                const conf::ServiceConfig& cfg, std::string signature)
-    : ctx_(ctx), snapshot_(std::move(snapshot)), cfg_(cfg), signature_(std::move(signature)) {}
+    : ctx_(ctx), snapshot_(std::move(snapshot)), cfg_(cfg), signature_(std::move(signature)), stall_timer_(ctx.io) {}
 
 ServiceRuntime::~ServiceRuntime() {
   handler_.reset();  // before the timers and connections it may name
   for (auto& [id, t] : timers_) t->cancel();
+  stall_timer_.cancel();
 }
 
 std::string ServiceRuntime::signature_of(const conf::ServiceConfig& cfg) {
@@ -40,6 +55,15 @@ std::string ServiceRuntime::signature_of(const conf::ServiceConfig& cfg) {
                   std::to_string(cfg.max_message.value) + '\n' +
                   std::to_string(static_cast<int>(cfg.slow_reader)) + '\n' + cfg.user + '\n' + cfg.group +
                   '\n' + cfg.chroot + '\n';
+  // Everything else the handler program is started with, and its logging.
+  s += (cfg.nice ? std::to_string(*cfg.nice) : "-") + '\n' + std::to_string(cfg.umask.value) + '\n' +
+       std::to_string(static_cast<int>(cfg.stderr_mode)) + '\n' + std::to_string(cfg.log_level.value) + '\n';
+  for (const conf::Limit* l : {&cfg.rlimit_as, &cfg.rlimit_core, &cfg.rlimit_cpu, &cfg.rlimit_data, &cfg.rlimit_fsize,
+                               &cfg.rlimit_nofile, &cfg.rlimit_nproc, &cfg.rlimit_stack})
+    s += (l->set ? std::to_string(l->value) : "-") + ' ';
+  s += '\n';
+  for (const conf::EnvName& n : cfg.passenv) s += n.text + '\0';
+  s += '\n';
   for (const std::string& w : cfg.hub_handler.words) s += w + '\0';
   s += '\n';
   for (const conf::EnvEntry& e : cfg.env) s += e.text + '\0';
@@ -47,7 +71,7 @@ std::string ServiceRuntime::signature_of(const conf::ServiceConfig& cfg) {
 }
 
 std::unique_ptr<StreamHandler> ServiceRuntime::connection() {
-  return std::make_unique<Adapter>(shared_from_this(), next_id_++);
+  return std::make_unique<Adapter>(shared_from_this(), ctx_.next_connection_id++);
 }
 
 void ServiceRuntime::opened(ConnectionId id, StreamSession* s) {
@@ -56,7 +80,11 @@ void ServiceRuntime::opened(ConnectionId id, StreamSession* s) {
 }
 
 void ServiceRuntime::closed(ConnectionId id) {
-  if (!conns_.erase(id)) return;
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  std::vector<ConnectionId> waiting = std::move(it->second.waiting);
+  conns_.erase(it);
+  for (ConnectionId w : waiting) unhold(w);
   if (handler_) handler_->on_close(id);
 }
 
@@ -81,8 +109,13 @@ bool ServiceRuntime::queue(ConnectionId id, Conn& c, std::string_view bytes) {
   if (s.pending() > 0 && s.pending() + bytes.size() > kHighWater) {
     s.send_some();
     if (s.pending() > 0 && s.pending() + bytes.size() > kHighWater) {
-      slow(id, c, bytes.size());
-      return false;
+      // Bytes a client sent are being handled: hold that client (stop
+      // reading it) rather than judge the receiver by one turn's output.
+      if (reading_ == 0 || c.stalled || s.pending() > kReceiverFullMax) {
+        slow(id, c, bytes.size());
+        return false;
+      }
+      hold_on(id, c);
     }
   }
   s.write(bytes);
@@ -110,6 +143,95 @@ void ServiceRuntime::slow(ConnectionId id, Conn& c, std::size_t size) {
                           " bytes wait for it; dropping messages for it (slow_reader = drop)");
   (void)size;
   s.count_drop();
+}
+
+void ServiceRuntime::hold_on(ConnectionId id, Conn& c) {
+  if (reading_ == id) return;  // a session stops reading itself above its own mark
+  if (std::find(c.waiting.begin(), c.waiting.end(), reading_) != c.waiting.end()) return;
+  auto sender = conns_.find(reading_);
+  if (sender == conns_.end()) return;
+  if (c.waiting.empty()) {
+    c.last_out = c.session->bytes_out();
+    c.since = now_seconds();
+  }
+  c.waiting.push_back(reading_);
+  if (sender->second.holds++ == 0) sender->second.session->hold(true);
+  arm_stall_check();
+}
+
+void ServiceRuntime::unhold(ConnectionId sender) {
+  auto it = conns_.find(sender);
+  if (it == conns_.end() || it->second.holds == 0) return;
+  if (--it->second.holds == 0) it->second.session->hold(false);
+}
+
+void ServiceRuntime::drained(ConnectionId id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  it->second.stalled = false;
+  std::vector<ConnectionId> waiting = std::move(it->second.waiting);
+  it->second.waiting.clear();
+  for (ConnectionId w : waiting) unhold(w);
+}
+
+void ServiceRuntime::hold_reader() {
+  if (reading_ == 0) return;
+  if (std::find(handler_waiting_.begin(), handler_waiting_.end(), reading_) != handler_waiting_.end()) return;
+  auto it = conns_.find(reading_);
+  if (it == conns_.end()) return;
+  handler_waiting_.push_back(reading_);
+  if (it->second.holds++ == 0) it->second.session->hold(true);
+}
+
+void ServiceRuntime::release_held() {
+  std::vector<ConnectionId> waiting;
+  waiting.swap(handler_waiting_);
+  for (ConnectionId w : waiting) unhold(w);
+}
+
+void ServiceRuntime::arm_stall_check() {
+  if (stall_armed_) return;
+  stall_armed_ = true;
+  stall_timer_.expires_after(std::chrono::seconds(1));
+  stall_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
+    auto self = weak.lock();
+    if (!self) return;
+    self->stall_armed_ = false;
+    if (!ec) self->stall_check();
+  });
+}
+
+void ServiceRuntime::stall_check() {
+  double now = now_seconds();
+  bool any = false;
+  std::vector<ConnectionId> stalled;
+  for (auto& [id, c] : conns_) {
+    if (c.waiting.empty()) continue;
+    if (c.session->bytes_out() != c.last_out) {
+      c.last_out = c.session->bytes_out();
+      c.since = now;
+    } else if (now - c.since >= kReceiverStallSeconds) {
+      stalled.push_back(id);
+      continue;
+    }
+    any = true;
+  }
+  for (ConnectionId id : stalled) {
+    auto it = conns_.find(id);
+    if (it == conns_.end()) continue;
+    Conn& c = it->second;
+    // Disconnect ends it on the next turn (closed() releases its senders);
+    // drop releases them now and drops what passes the mark from now on.
+    if (cfg_.slow_reader == conf::SlowReader::Disconnect) {
+      slow(id, c, 0);
+      continue;
+    }
+    c.stalled = true;
+    std::vector<ConnectionId> waiting = std::move(c.waiting);
+    c.waiting.clear();
+    for (ConnectionId w : waiting) unhold(w);
+  }
+  if (any) arm_stall_check();
 }
 
 void ServiceRuntime::flush_dirty() {

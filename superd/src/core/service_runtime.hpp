@@ -5,7 +5,11 @@
 // carries send/broadcast/close/timers back to the sessions. Output queued
 // in one turn of the loop is sent at the end of that turn, once per peer, so
 // a read that carries many messages costs one send() per receiver; a peer
-// whose queue would pass the high-water mark meets the slow_reader policy.
+// whose queue passes the high-water mark while a client's bytes are being
+// handled holds that client (superd stops reading it) until the receiver
+// drains or goes away; a receiver that sends nothing out for kReceiverStallSeconds
+// while clients wait on it, or whose queue passes kReceiverFullMax, meets the
+// slow_reader policy.
 // Sessions and the Service hold the runtime; the service's counters keep a
 // weak reference so that a reload with the same built-in keeps it.
 #pragma once
@@ -61,6 +65,11 @@ class ServiceRuntime : public ServiceHost, public std::enable_shared_from_this<S
   bool alive(ConnectionId id) const override { return conns_.count(id) > 0; }
   std::string peer(ConnectionId id) const override;
   std::vector<ConnectionId> connections() const override;
+  /// Stops reading the connection whose bytes are being handled now (none:
+  /// nothing) until release_held(): the hub's handler program is full.
+  void hold_reader();
+  /// Resumes reading what hold_reader() held.
+  void release_held();
   TimerId after(double seconds, std::function<void()> fn) override;
   void cancel(TimerId timer) override;
   void log(int level, std::string_view message) override;
@@ -74,7 +83,20 @@ class ServiceRuntime : public ServiceHost, public std::enable_shared_from_this<S
     /// the runtime make no cycle.
     StreamSession* session = nullptr;
     bool dirty = false;  ///< Listed in dirty_: has output to send this turn.
+    std::vector<ConnectionId> waiting;  ///< Senders held because this queue is full.
+    int holds = 0;                      ///< Receivers (or the handler) this one waits on.
+    bool stalled = false;               ///< Met slow_reader = drop; until it drains.
+    std::size_t last_out = 0;           ///< bytes_out() at the last stall check.
+    double since = 0;                   ///< When last_out last changed.
   };
+  /// Holds the connection being read now on the full receiver `id`.
+  void hold_on(ConnectionId id, Conn& c);
+  /// `id`'s queue drained or it went away: releases the senders waiting on it.
+  void drained(ConnectionId id);
+  /// Lets `sender` read again once nothing holds it.
+  void unhold(ConnectionId sender);
+  void arm_stall_check();
+  void stall_check();
   void opened(ConnectionId id, StreamSession* s);
   void closed(ConnectionId id);
   bool queue(ConnectionId id, Conn& c, std::string_view bytes);
@@ -88,7 +110,10 @@ class ServiceRuntime : public ServiceHost, public std::enable_shared_from_this<S
   std::string signature_;
   std::unique_ptr<ServiceHandler> handler_;
   std::function<void()> on_stop_;
-  ConnectionId next_id_ = 1;
+  ConnectionId reading_ = 0;  ///< The connection whose bytes the handler is handling now.
+  std::vector<ConnectionId> handler_waiting_;  ///< Held by hold_reader().
+  boost::asio::steady_timer stall_timer_;
+  bool stall_armed_ = false;
   std::map<ConnectionId, Conn> conns_;  ///< Ordered: ids grow with age.
   std::vector<ConnectionId> dirty_;
   bool flush_posted_ = false;

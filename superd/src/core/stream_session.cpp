@@ -97,8 +97,13 @@ void StreamSession::close_later() {
   asio::post(ctx_.io, [self = shared_from_this()] { self->close(); });
 }
 
+void StreamSession::hold(bool on) {
+  held_ = on;
+  if (!on) wait_readable();
+}
+
 void StreamSession::wait_readable() {
-  if (reading_ || closing_ || ended_) return;
+  if (reading_ || closing_ || ended_ || held_) return;
   reading_ = true;
   sock_.async_wait(Wait::wait_read, [self = shared_from_this()](const boost::system::error_code& ec) {
     self->reading_ = false;
@@ -119,6 +124,7 @@ void StreamSession::on_readable() {
   auto self = shared_from_this();  // handlers may end the session
   for (int round = 0; round < kRoundsPerWake; ++round) {
     if (closing_ || pending() >= kHighWater) return;  // flush() resumes reading
+    if (held_) return;                                // hold(false) resumes reading
     ssize_t n = ::read(sock_.native_handle(), ctx_.read_buffer.data(), ctx_.read_buffer.size());
     if (n > 0) {
       bytes_in_ += static_cast<std::size_t>(n);

@@ -69,6 +69,10 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
   void abort_later(const char* reason);
   /// Closes at the next turn of the loop once queued output is sent.
   void close_later();
+  /// Stops reading from the peer while `on` (a receiver it talks to is
+  /// full); reading resumes when it is called with false.
+  void hold(bool on);
+  bool held() const { return held_; }
   std::size_t bytes_out() const { return bytes_out_; }
   double started() const { return started_; }
   const void* owner() const { return owner_; }
@@ -96,7 +100,7 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
   std::size_t bytes_in_ = 0, bytes_out_ = 0;
   std::uint64_t dropped_ = 0;
   const char* reason_ = "closed";
-  bool reading_ = false, writing_ = false, closing_ = false, ended_ = false;
+  bool reading_ = false, writing_ = false, closing_ = false, ended_ = false, held_ = false;
   OnEnd on_end_;
   const void* owner_;
 };

@@ -38,6 +38,13 @@ int Supervisor::serve_inetd(std::shared_ptr<const conf::Config> config, const st
     error = "--inetd: no service '" + name + "' in " + config->conf_path;
     return kExitConfig;
   }
+  // The handler program of a hub lives as long as the hub, which under
+  // --inetd would be forever: one connection has no one to talk to anyway.
+  if (cfg->builtin == "hub" && !cfg->hub_handler.words.empty()) {
+    error = "--inetd " + name + ": a hub with hub_handler cannot serve one connection (its handler "
+            "program runs as long as the hub); run the hub under superd itself";
+    return kExitUsage;
+  }
   struct stat st;
   int type = 0, listening = 0;
   socklen_t len = sizeof type;
