@@ -15,7 +15,7 @@ namespace {
 /// each held sender adds at most one read's worth (a few times 64 KiB).
 constexpr std::size_t kReceiverFullMax = 64 * kHighWater;
 /// A full receiver that sends nothing out this long while senders wait on it meets slow_reader.
-constexpr double kReceiverStallSeconds = 5;
+constexpr double kReceiverStallSeconds = 1;
 }  // namespace
 
 /// A session's StreamHandler: forwards its events, tagged with its id.
