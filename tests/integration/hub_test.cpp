@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <thread>
@@ -198,6 +199,62 @@ BOOST_AUTO_TEST_CASE(a_stalled_reader_is_disconnected_and_the_others_carry_on) {
   BOOST_TEST(contains(r.superd->log(), "; disconnecting it (slow_reader = disconnect)"), r.superd->log());
   BOOST_TEST(r.superd->wait_log("status=slow-reader"), r.superd->log());
   BOOST_TEST((stalled_left || reader.expect("1 client_end")));
+}
+
+// A client that takes a byte now and then still holds senders: it is judged
+// from when they began to wait on it, not from its last byte, so it is
+// disconnected and the others get every line.
+BOOST_AUTO_TEST_CASE(a_reader_that_drips_does_not_hold_the_hub) {
+  Running r(chat_conf());
+  HubClient drip(r.ports[0], 4096), sender(r.ports[0]), reader(r.ports[0]);
+  BOOST_TEST(drip.line() == "welcome 1");
+  BOOST_TEST(sender.line() == "welcome 2");
+  BOOST_TEST(reader.line() == "welcome 3");
+  std::atomic<bool> done{false};
+  std::thread dripping([&] {
+    char byte;
+    for (int i = 0; i < 300 && !done; ++i) {  // at most 30 s
+      if (::recv(drip.fd, &byte, 1, MSG_DONTWAIT) == 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  constexpr int kLines = 4000;
+  std::string chunk;
+  for (int i = 0; i < kLines; ++i) chunk += std::to_string(i) + " " + std::string(1000, 'd') + "\n";
+  std::vector<HubClient*> readers{&reader};
+  int got = 0;
+  pump(sender, chunk, readers, [&](std::size_t, const std::string& l) {
+    if (l.rfind("2 ", 0) == 0) ++got;
+  }, [&] { return got >= kLines; }, 30);
+  done = true;
+  dripping.join();
+  BOOST_TEST(got == kLines);
+  BOOST_TEST(r.superd->wait_log(" (id 1) is not reading: "), r.superd->log());
+  BOOST_TEST(r.superd->wait_log("status=slow-reader"), r.superd->log());
+}
+
+// A sender that leaves while held no longer waits on its receiver, which
+// is then judged by nobody: it stays connected however slowly it reads.
+BOOST_AUTO_TEST_CASE(a_held_sender_that_leaves_stops_waiting_on_its_receiver) {
+  Running r(chat_conf());
+  HubClient slow(r.ports[0], 4096), watcher(r.ports[0]);
+  BOOST_TEST(slow.line() == "welcome 1");
+  BOOST_TEST(watcher.line() == "welcome 2");
+  {
+    HubClient sender(r.ports[0]);
+    BOOST_TEST(sender.line() == "welcome 3");
+    // Enough to fill the slow client's buffers and hold the sender for a moment.
+    std::string burst;
+    for (int i = 0; i < 300; ++i) burst += "@1 " + std::string(1000, 'h') + "\n";
+    sender.send(burst);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }  // the sender leaves while held
+  BOOST_TEST(watcher.expect("3 client_end"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the one-second rule
+  BOOST_TEST(!contains(r.superd->log(), "is not reading"), r.superd->log());
+  // The slow client now reads everything it was sent, then the hub still talks to it.
+  watcher.send("still here\n");
+  BOOST_TEST(slow.expect("2 still here", 15), r.superd->log());
 }
 
 // With slow_reader = drop the stalled client stays; what could not be

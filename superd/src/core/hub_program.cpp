@@ -23,6 +23,7 @@ namespace {
 constexpr int kHandlerRoundsPerWake = 8;
 constexpr double kSteadyRun = 10;  // seconds: a program that ran this long is restarted at once
 constexpr std::size_t kQueueFloor = 1 << 20;
+constexpr std::size_t kHandlerBacklogFactor = 16;  // x out_max_: events waiting before the program is restarted
 constexpr std::size_t kCommandOverhead = 64;  // "except 18446744073709551615 " and some
 constexpr double kHandlerStallSeconds = 10;  // full and reading nothing this long: killed
 }  // namespace
@@ -59,6 +60,7 @@ void HubProgram::start() {
 
 void HubProgram::stop() {
   if (stopped_) return;
+  unfull();  // clients held for the program are read again (and see their ends)
   stopped_ = true;
   restart_.cancel();
   stall_.cancel();
@@ -170,6 +172,15 @@ bool HubProgram::send(std::string_view line) {
   // Nothing is refused for length: the hub holds the clients that send while
   // full(), so what waits is bounded by one read per client (and by one
   // client_start per client when the program starts).
+  // Events that come without reading a client (client_start, client_end)
+  // are not held back: past this much waiting the program is too slow for
+  // the hub, and it is restarted (and told who is connected) instead.
+  if (out_.size() - out_pos_ > kHandlerBacklogFactor * out_max_) {
+    kill_it("hub_handler has " + std::to_string(out_.size() - out_pos_) + " bytes of events waiting (more than " +
+            std::to_string(kHandlerBacklogFactor * out_max_) + ")");
+    ++lost_;
+    return false;
+  }
   out_.append(line);
   if (!writing_) flush();
   if (!full_ && sock_ && out_.size() - out_pos_ > out_max_) {

@@ -14,7 +14,7 @@ namespace {
 /// A queue this long meets slow_reader even while senders are held on it:
 /// each held sender adds at most one read's worth (a few times 64 KiB).
 constexpr std::size_t kReceiverFullMax = 64 * kHighWater;
-/// A full receiver that sends nothing out this long while senders wait on it meets slow_reader.
+/// A receiver that keeps senders waiting this long without draining meets slow_reader.
 constexpr double kReceiverStallSeconds = 1;
 }  // namespace
 
@@ -85,6 +85,12 @@ void ServiceRuntime::closed(ConnectionId id) {
   std::vector<ConnectionId> waiting = std::move(it->second.waiting);
   conns_.erase(it);
   for (ConnectionId w : waiting) unhold(w);
+  // A sender that leaves no longer waits on anyone.
+  for (auto& [other, c] : conns_) {
+    (void)other;
+    c.waiting.erase(std::remove(c.waiting.begin(), c.waiting.end(), id), c.waiting.end());
+  }
+  handler_waiting_.erase(std::remove(handler_waiting_.begin(), handler_waiting_.end(), id), handler_waiting_.end());
   if (handler_) handler_->on_close(id);
 }
 
@@ -111,11 +117,13 @@ bool ServiceRuntime::queue(ConnectionId id, Conn& c, std::string_view bytes) {
     if (s.pending() > 0 && s.pending() + bytes.size() > kHighWater) {
       // Bytes a client sent are being handled: hold that client (stop
       // reading it) rather than judge the receiver by one turn's output.
-      if (reading_ == 0 || c.stalled || s.pending() > kReceiverFullMax) {
+      if (c.stalled || s.pending() > kReceiverFullMax) {
         slow(id, c, bytes.size());
         return false;
       }
-      hold_on(id, c);
+      // No client is being read (the handler program's commands, the hub's
+      // own client_start and client_end): queued up to kReceiverFullMax.
+      if (reading_ != 0) hold_on(id, c);
     }
   }
   s.write(bytes);
@@ -150,10 +158,7 @@ void ServiceRuntime::hold_on(ConnectionId id, Conn& c) {
   if (std::find(c.waiting.begin(), c.waiting.end(), reading_) != c.waiting.end()) return;
   auto sender = conns_.find(reading_);
   if (sender == conns_.end()) return;
-  if (c.waiting.empty()) {
-    c.last_out = c.session->bytes_out();
-    c.since = now_seconds();
-  }
+  if (c.waiting.empty()) c.since = now_seconds();
   c.waiting.push_back(reading_);
   if (sender->second.holds++ == 0) sender->second.session->hold(true);
   arm_stall_check();
@@ -207,10 +212,9 @@ void ServiceRuntime::stall_check() {
   std::vector<ConnectionId> stalled;
   for (auto& [id, c] : conns_) {
     if (c.waiting.empty()) continue;
-    if (c.session->bytes_out() != c.last_out) {
-      c.last_out = c.session->bytes_out();
-      c.since = now;
-    } else if (now - c.since >= kReceiverStallSeconds) {
+    // Judged from when senders began to wait, not from its last byte out:
+    // one that takes a byte now and then would hold them for ever.
+    if (now - c.since >= kReceiverStallSeconds) {
       stalled.push_back(id);
       continue;
     }

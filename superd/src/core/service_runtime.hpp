@@ -86,8 +86,7 @@ class ServiceRuntime : public ServiceHost, public std::enable_shared_from_this<S
     std::vector<ConnectionId> waiting;  ///< Senders held because this queue is full.
     int holds = 0;                      ///< Receivers (or the handler) this one waits on.
     bool stalled = false;               ///< Met slow_reader = drop; until it drains.
-    std::size_t last_out = 0;           ///< bytes_out() at the last stall check.
-    double since = 0;                   ///< When last_out last changed.
+    double since = 0;                   ///< When senders began to wait on it.
   };
   /// Holds the connection being read now on the full receiver `id`.
   void hold_on(ConnectionId id, Conn& c);
