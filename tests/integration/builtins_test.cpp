@@ -9,6 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <cstring>
 #include <ctime>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -80,6 +81,41 @@ BOOST_AUTO_TEST_CASE(echo_over_tcp_unix_and_udp) {
   ::close(fd);
   BOOST_TEST(udp_talk(port[0], "datagram") == "datagram");
   BOOST_TEST(unix_dgram_talk(sock("echo.dgram"), sock("client.dgram"), "unix datagram") == "unix datagram");
+}
+
+BOOST_AUTO_TEST_CASE(echo_keeps_every_byte_for_a_client_that_reads_late) {
+  // The client sends 4 MiB before it reads anything, through a small
+  // receive buffer: superd's sends come up short, the rest queues, reading
+  // stops at the high-water mark and resumes as the client drains it.
+  std::string payload(4 << 20, '\0');
+  for (std::size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>(i * 7 + i / 4093);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int small = 16 * 1024;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  timeval limit{10, 0};  // a lost byte ends the test, not the run
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port[0]));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  BOOST_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  std::thread writer([&] {
+    for (std::size_t off = 0; off < payload.size();) {
+      ssize_t n = ::send(fd, payload.data() + off, payload.size() - off, MSG_NOSIGNAL);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+    ::shutdown(fd, SHUT_WR);
+  });
+  ::usleep(300 * 1000);  // let superd's queue fill before reading
+  std::string got;
+  char buf[8192];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  writer.join();
+  ::close(fd);
+  BOOST_TEST(got.size() == payload.size());
+  BOOST_TEST((got == payload), "the echoed bytes differ from those sent");
 }
 
 BOOST_AUTO_TEST_CASE(echo_with_nc_and_socat) {

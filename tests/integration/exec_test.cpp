@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Programs started per connection: environment, descriptors, identity and
 // confinement, stderr handling, failures, signals and reaping.
+#include <fcntl.h>
+#include <pty.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,6 +28,34 @@ std::set<std::string> env_names(const std::string& env_output) {
 
 // Exec services name their user when superd runs as root (as the tests do in CI).
 const std::string kUser = user_line();
+
+// Process facts from a program's /proc/self/stat: its pid, process group,
+// session and controlling terminal (0 for none).
+struct ProcStat {
+  long pid = -1, pgrp = -1, session = -1, tty = -1;
+};
+
+ProcStat parse_stat(const std::string& line) {
+  ProcStat s;
+  auto close = line.rfind(')');
+  if (close == std::string::npos) return s;
+  std::istringstream head(line.substr(0, line.find(' ')));
+  head >> s.pid;
+  std::istringstream rest(line.substr(close + 2));
+  std::string state;
+  long ppid = 0;
+  rest >> state >> ppid >> s.pgrp >> s.session >> s.tty;
+  return s;
+}
+
+bool has_terminal() {
+  int fd = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+const char* const kStatConf = "[stat]\nport = 127.0.0.1:@P0@\nexec = /bin/cat /proc/self/stat\n";
 
 }  // namespace
 
@@ -247,6 +278,52 @@ BOOST_AUTO_TEST_CASE(wait_mode_program_that_never_reads_is_backed_off) {
   int runs = 0;
   for (auto p = log.find("end service=lazy"); p != std::string::npos; p = log.find("end service=lazy", p + 1)) ++runs;
   BOOST_TEST(runs <= 4);  // backed off, not spinning
+}
+
+BOOST_AUTO_TEST_CASE(program_leads_its_own_process_group_without_a_terminal) {
+  // superd here has the session and terminal of whatever runs the tests
+  // (none in CI). Each program leads its own process group either way; it
+  // starts a session of its own only when superd has a terminal to part it
+  // from, and then it has none.
+  Running r(std::string(kStatConf) + kUser);
+  std::string out = tcp_talk(r.ports[0], "");
+  ProcStat s = parse_stat(out);
+  BOOST_REQUIRE_MESSAGE(s.pid > 0, out);
+  BOOST_TEST(s.pgrp == s.pid, out);
+  BOOST_TEST(s.tty == 0, out);
+  if (has_terminal())
+    BOOST_TEST(s.session == s.pid, out);
+  else
+    BOOST_TEST(s.session == ::getsid(r.superd->pid()), out);
+}
+
+BOOST_AUTO_TEST_CASE(program_gets_a_session_of_its_own_when_superd_has_a_terminal) {
+  // superd leads a session whose controlling terminal is a pseudo-terminal
+  // (setsid -c makes its stdin the session's terminal, without a fork).
+  int master = -1, slave = -1;
+  BOOST_REQUIRE(::openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+  ::fcntl(master, F_SETFD, FD_CLOEXEC);
+  ::fcntl(slave, F_SETFD, FD_CLOEXEC);
+  TempDir dir;
+  int port = free_port();
+  std::string conf = std::string(kStatConf) + kUser;
+  conf.replace(conf.find("@P0@"), 4, std::to_string(port));
+  std::string conf_path = dir.write("superd.conf", conf);
+  std::string tty = ::ttyname(slave);
+  Superd d(dir, {"-c", "exec setsid -c \"$0\" \"$@\" <" + tty, SUPERD_BINARY, "-c", conf_path,
+                 "--log_level=3"},
+           "/bin/sh");
+  BOOST_REQUIRE_MESSAGE(d.ready(), d.log());
+  BOOST_TEST(::getsid(d.pid()) == d.pid(), "superd leads its own session");
+  std::string out = tcp_talk(port, "");
+  ProcStat s = parse_stat(out);
+  BOOST_REQUIRE_MESSAGE(s.pid > 0, out + d.log());
+  BOOST_TEST(s.session == s.pid, out);
+  BOOST_TEST(s.pgrp == s.pid, out);
+  BOOST_TEST(s.tty == 0, out);
+  d.stop(SIGTERM, 10);
+  ::close(slave);
+  ::close(master);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

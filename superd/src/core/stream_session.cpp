@@ -42,7 +42,37 @@ void StreamSession::start() {
 }
 
 void StreamSession::write(std::string_view bytes) {
-  if (!ended_) out_.append(bytes);
+  if (ended_) return;
+  // Written while its own read is handled (echo) and nothing is queued:
+  // sent from the caller's bytes, so only what the socket does not take
+  // now is copied. Writes from elsewhere (a hub's other clients) queue and
+  // go out with one send() at the end of the turn.
+  if (in_read_ && pending() == 0 && !writing_) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(sock_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+        bytes_out_ += static_cast<std::size_t>(n);
+        last_activity_ = now_seconds();
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      break;  // full, or an error flush() meets again and handles
+    }
+    if (bytes.empty()) return;
+    out_.clear();
+    out_pos_ = 0;
+  }
+  out_.append(bytes);
+}
+
+void StreamSession::compact() {
+  // Moves the unsent tail to the front only when it is no longer than what
+  // was sent before it, so each byte is moved at most about once.
+  if (out_pos_ >= kLowWater && out_pos_ >= pending()) {
+    out_.erase(0, out_pos_);
+    out_pos_ = 0;
+  }
 }
 
 void StreamSession::close() {
@@ -71,10 +101,7 @@ void StreamSession::send_some() {
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && errno == EAGAIN) {
-      if (out_pos_ >= kLowWater) {
-        out_.erase(0, out_pos_);
-        out_pos_ = 0;
-      }
+      compact();
       return wait_writable();
     }
     return abort_later("reset");  // the peer is gone
@@ -129,7 +156,13 @@ void StreamSession::on_readable() {
     if (n > 0) {
       bytes_in_ += static_cast<std::size_t>(n);
       last_activity_ = now_seconds();
-      handler_->on_data(*this, std::string_view(ctx_.read_buffer.data(), static_cast<std::size_t>(n)));
+      {
+        struct InRead {
+          bool& flag;
+          ~InRead() { flag = false; }
+        } guard{in_read_ = true};
+        handler_->on_data(*this, std::string_view(ctx_.read_buffer.data(), static_cast<std::size_t>(n)));
+      }
       if (!ended_ && !writing_) flush();
       if (ended_) return;
       continue;
@@ -156,10 +189,7 @@ void StreamSession::flush() {
       }
       // Sent bytes are dropped from the front once they are many, so the
       // buffer's size follows pending(), not everything ever echoed.
-      if (out_pos_ >= kLowWater) {
-        out_.erase(0, out_pos_);
-        out_pos_ = 0;
-      }
+      compact();
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) return wait_writable();
       return abort();  // the peer is gone

@@ -90,6 +90,7 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
   void flush();
   void wait_writable();
   void end();
+  void compact();
   Context& ctx_;
   boost::asio::posix::stream_descriptor sock_;
   std::unique_ptr<StreamHandler> handler_;
@@ -101,6 +102,7 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
   std::uint64_t dropped_ = 0;
   const char* reason_ = "closed";
   bool reading_ = false, writing_ = false, closing_ = false, ended_ = false, held_ = false;
+  bool in_read_ = false;  ///< Inside handler_->on_data() for this session's own read.
   OnEnd on_end_;
   const void* owner_;
 };

@@ -34,11 +34,11 @@ constexpr std::size_t kStackSize = 64 * 1024;
 #define SUPERD_CHILD_CODE __attribute__((no_sanitize("address")))
 
 enum Stage : int {
-  kSignals, kSetsid, kDup2, kCloseFds, kRlimit, kNice, kChroot, kChdir, kSetgroups, kSetgid,
+  kSignals, kSetsid, kSetpgid, kDup2, kCloseFds, kRlimit, kNice, kChroot, kChdir, kSetgroups, kSetgid,
   kSetuid, kExec, kStageCount
 };
 const char* const kStageNames[kStageCount] = {
-    "sigaction", "setsid", "dup2", "close_range", "setrlimit", "setpriority",
+    "sigaction", "setsid", "setpgid", "dup2", "close_range", "setrlimit", "setpriority",
     "chroot", "chdir", "setgroups", "setresgid", "setresuid", "execve"};
 
 // Shared with the child (CLONE_VM): it writes the failed step here before
@@ -48,6 +48,7 @@ struct ChildArgs {
   const SpawnPlan* plan;
   const unsigned char* resets;  ///< Signals to set to SIG_DFL.
   int nresets;
+  bool new_session;  ///< setsid(), or only setpgid() when superd has no terminal.
   volatile int stage = -1;
   volatile int error = 0;
 };
@@ -79,7 +80,13 @@ SUPERD_CHILD_CODE int child_main(void* arg) {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int i = 0; i < a.nresets; ++i) ::sigaction(a.resets[i], &dfl, nullptr);
-  if (::setsid() < 0) child_fail(a, kSetsid);
+  // Its own process group, so that signals reach the program's helpers
+  // too. A new session also parts it from a controlling terminal, which
+  // only matters when superd has one; otherwise setpgid() is enough and
+  // spares the kernel a scheduler group per session (autogroup), which
+  // costs as much as the rest of this function.
+  if (a.new_session ? ::setsid() < 0 : ::setpgid(0, 0) != 0)
+    child_fail(a, a.new_session ? kSetsid : kSetpgid);
   if (::dup2(p.fd0, 0) < 0 || ::dup2(p.fd1, 1) < 0 || ::dup2(p.fd2, 2) < 0)
     child_fail(a, kDup2);
   if (p.fd3 >= 0) {
@@ -140,13 +147,18 @@ void Spawner::look_up_signals() {
     if (sig == SIGKILL || sig == SIGSTOP || ::sigaction(sig, nullptr, &now) != 0) continue;
     if (now.sa_handler != SIG_DFL) to_reset_[static_cast<std::size_t>(resets_++)] = static_cast<unsigned char>(sig);
   }
+  // The terminal is looked up with the signals: both are facts about
+  // superd that change only at start-up (background, setsid).
+  int tty = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  has_terminal_ = tty >= 0;
+  if (tty >= 0) ::close(tty);
   signals_known_ = true;
 }
 
 SpawnResult Spawner::spawn(const SpawnPlan& plan) {
   SpawnResult r;
   if (!signals_known_) look_up_signals();
-  ChildArgs args{&plan, to_reset_.data(), resets_};
+  ChildArgs args{&plan, to_reset_.data(), resets_, has_terminal_};
   sigset_t all, old;
   sigfillset(&all);
   ::pthread_sigmask(SIG_SETMASK, &all, &old);

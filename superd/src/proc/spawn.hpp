@@ -46,6 +46,7 @@ class Spawner {
   std::array<unsigned char, 64> to_reset_{};  ///< Signals to set to SIG_DFL in the child.
   int resets_ = 0;
   bool signals_known_ = false;
+  bool has_terminal_ = true;  ///< superd has a controlling terminal: children call setsid().
 };
 
 }  // namespace superd::proc
