@@ -80,7 +80,7 @@ std::vector<ChildSet::Info> ChildSet::list() const {
 }
 
 std::size_t ChildSet::signal_all(int sig) {
-  // Each child leads its own session (setsid), so its helpers get the signal too.
+  // Each child leads its own process group, so its helpers get the signal too.
   for (const auto& [pid, cb] : children_)
     if (::kill(-pid, sig) != 0) ::kill(pid, sig);
   return children_.size();

@@ -66,7 +66,7 @@ void HubProgram::stop() {
   stall_.cancel();
   disconnect();
   if (pid_ <= 0) return;
-  // The program leads its own session: its group goes too. One that is
+  // The program leads its own process group: the group goes too. One that is
   // still there after shutdown_timeout is killed (exited() clears pid_).
   ::kill(-pid_, SIGTERM);
   restart_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
