@@ -6,6 +6,7 @@
 // SIGHUP with a session open; bad certificate and key files. Keys and
 // certificates are made by the test in its temporary directory.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
 #include <fstream>
@@ -329,6 +330,37 @@ BOOST_AUTO_TEST_CASE(configuration_errors_name_the_file) {
   BOOST_TEST(contains(e, conf + ":34: service 'unpaired': 1 tls_cert but 0 tls_key; they go in pairs"), e);
   BOOST_TEST(contains(e, conf + ":40: bad value for 'tls_min_version': '1.1' is not a TLS version (expected 1.2 or 1.3)"),
              e);
+}
+
+BOOST_AUTO_TEST_CASE(openssl_is_loaded_only_for_tls) {
+  auto maps_of = [](pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  // Without a TLS service, superd never maps libssl or libcrypto.
+  Running plain("[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\n");
+  std::string maps = maps_of(plain.superd->pid());
+  BOOST_TEST(!contains(maps, "libssl"), maps);
+  BOOST_TEST(!contains(maps, "libcrypto"), maps);
+  // With one, it does, and serves TLS with it.
+  TempDir dir;
+  make_cert(dir, "a", {"localhost"});
+  Running tls("[t]\nport = 127.0.0.1:@P0@\nbuiltin = echo\ntls_cert = " + dir.path() + "/a.pem\ntls_key = " +
+              dir.path() + "/a.key\n");
+  BOOST_TEST(contains(maps_of(tls.superd->pid()), "libssl"));
+  // A libssl that cannot be loaded is a configuration error naming the
+  // service, the line and the library's own complaint.
+  std::string fake = dir.path() + "/lib";
+  ::mkdir(fake.c_str(), 0755);
+  dir.write("lib/libssl.so.3", "not a library\n");
+  std::string conf = tls.dir.path() + "/superd.conf";
+  RunResult check = run({SUPERD_BINARY, "--check", "-c", conf, "--user=nobody"}, "", 20, {{"LD_LIBRARY_PATH", fake}});
+  BOOST_TEST(check.status == 1);
+  BOOST_TEST(contains(check.err, conf + ":4: service 't': TLS needs OpenSSL's libssl.so.3 (Debian package libssl3): " +
+                                     fake + "/libssl.so.3: "),
+             check.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

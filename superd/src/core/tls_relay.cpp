@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "net/openssl_calls.hpp"  // last: it renames OpenSSL's functions
+
 namespace superd::core {
 
 namespace asio = boost::asio;

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "net/openssl_calls.hpp"  // last: it renames OpenSSL's functions
+
 namespace superd::net {
 
 namespace {
@@ -85,6 +87,10 @@ std::string tls_error_text(const char* fallback) {
 }
 
 std::shared_ptr<const TlsContext> TlsContext::make(const TlsSettings& s, Error& error) {
+  if (std::string why; !load_openssl(why)) {
+    error = Error{"tls_cert", why};
+    return nullptr;
+  }
   ERR_clear_error();
   std::shared_ptr<TlsContext> t(new TlsContext);
   auto fail = [&](const char* key, std::string message) {
