@@ -302,14 +302,23 @@ BOOST_AUTO_TEST_CASE(program_gets_a_session_of_its_own_when_superd_has_a_termina
   // (setsid -c makes its stdin the session's terminal, without a fork).
   int master = -1, slave = -1;
   BOOST_REQUIRE(::openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+  struct ClosePty {
+    int a, b;
+    ~ClosePty() {
+      ::close(a);
+      ::close(b);
+    }
+  } close_pty{master, slave};
   ::fcntl(master, F_SETFD, FD_CLOEXEC);
   ::fcntl(slave, F_SETFD, FD_CLOEXEC);
+  const char* slave_name = ::ttyname(slave);
+  BOOST_REQUIRE(slave_name != nullptr);
   TempDir dir;
   int port = free_port();
   std::string conf = std::string(kStatConf) + kUser;
   conf.replace(conf.find("@P0@"), 4, std::to_string(port));
   std::string conf_path = dir.write("superd.conf", conf);
-  std::string tty = ::ttyname(slave);
+  std::string tty = slave_name;
   Superd d(dir, {"-c", "exec setsid -c \"$0\" \"$@\" <" + tty, SUPERD_BINARY, "-c", conf_path,
                  "--log_level=3"},
            "/bin/sh");
@@ -322,8 +331,6 @@ BOOST_AUTO_TEST_CASE(program_gets_a_session_of_its_own_when_superd_has_a_termina
   BOOST_TEST(s.pgrp == s.pid, out);
   BOOST_TEST(s.tty == 0, out);
   d.stop(SIGTERM, 10);
-  ::close(slave);
-  ::close(master);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -37,8 +37,10 @@ StreamSession::~StreamSession() = default;
 void StreamSession::start() {
   handler_->on_open(*this);
   if (ended_) return;
-  flush();
-  if (!ended_) wait_readable();
+  flush(false);
+  // A client has often sent its first bytes by the time it is accepted:
+  // they are read now, and readiness is waited for only if there are none.
+  if (!ended_) on_readable();
 }
 
 void StreamSession::write(std::string_view bytes) {
@@ -163,7 +165,9 @@ void StreamSession::on_readable() {
         } guard{in_read_ = true};
         handler_->on_data(*this, std::string_view(ctx_.read_buffer.data(), static_cast<std::size_t>(n)));
       }
-      if (!ended_ && !writing_) flush();
+      // No new readiness wait here: this loop reads on, and waits once when
+      // the socket runs dry (each wait costs Asio an epoll_ctl).
+      if (!ended_ && !writing_) flush(false);
       if (ended_) return;
       continue;
     }
@@ -175,7 +179,7 @@ void StreamSession::on_readable() {
   wait_readable();
 }
 
-void StreamSession::flush() {
+void StreamSession::flush(bool then_read) {
   auto self = shared_from_this();
   for (int round = 0; round < kRoundsPerWake; ++round) {
     while (pending() > 0) {
@@ -201,7 +205,7 @@ void StreamSession::flush() {
     if (ended_ || pending() == 0) break;
   }
   if (pending() > 0) return wait_writable();  // more to send: continue on the next wake-up
-  wait_readable();
+  if (then_read) wait_readable();
 }
 
 void StreamSession::end() {

@@ -87,7 +87,9 @@ class StreamSession : public Stream, public std::enable_shared_from_this<StreamS
  private:
   void wait_readable();
   void on_readable();
-  void flush();
+  /// Sends what is queued; then waits for the socket to be writable if some
+  /// is left, else (when `then_read`) for it to be readable.
+  void flush(bool then_read = true);
   void wait_writable();
   void end();
   void compact();

@@ -7,21 +7,22 @@ namespace superd::net {
 
 OpenSslApi openssl_api;
 
+namespace {
+bool openssl_is_loaded = false;
+}  // namespace
+
+bool openssl_loaded() { return openssl_is_loaded; }
+
 bool load_openssl(std::string& error) {
-  static bool loaded = false;
-  static std::string failed;
-  if (loaded) return true;
-  if (!failed.empty()) {
-    error = failed;
-    return false;
-  }
+  // A failure is not remembered: a reload after libssl is installed (or
+  // after a shortage of descriptors or memory) tries again.
+  if (openssl_is_loaded) return true;
   // The major version superd was compiled against: its ABI is stable.
   const std::string lib = "libssl.so." + std::to_string(OPENSSL_VERSION_MAJOR);
   void* h = ::dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     const char* why = ::dlerror();
-    failed = "TLS needs OpenSSL's " + lib + " (Debian package libssl3): " + (why ? why : "cannot load it");
-    error = failed;
+    error = "TLS needs OpenSSL's " + lib + ", which cannot be loaded: " + (why ? why : "unknown reason");
     return false;
   }
   OpenSslApi api;
@@ -33,12 +34,12 @@ bool load_openssl(std::string& error) {
   SUPERD_OPENSSL_FUNCTIONS(SUPERD_OPENSSL_LOOKUP)
 #undef SUPERD_OPENSSL_LOOKUP
   if (missing) {
-    failed = lib + " has no " + missing + ": not the OpenSSL superd was built for";
-    error = failed;
-    return false;  // the library stays loaded; nothing of it is called
+    error = lib + " has no " + missing + ": not the OpenSSL superd was built for";
+    ::dlclose(h);
+    return false;
   }
   openssl_api = api;
-  loaded = true;
+  openssl_is_loaded = true;
   return true;
 }
 

@@ -44,7 +44,11 @@ struct OpenSslApi {
 extern OpenSslApi openssl_api;
 
 /// Loads OpenSSL's libssl (and with it libcrypto) the first time; true
-/// when its functions are ready, else false with why in `error`.
+/// when its functions are ready, else false with why in `error`. Loop
+/// thread only (configuration loads), like the rest of the library.
 bool load_openssl(std::string& error);
+
+/// True once load_openssl() has succeeded.
+bool openssl_loaded();
 
 }  // namespace superd::net

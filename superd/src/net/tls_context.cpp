@@ -79,6 +79,7 @@ bool is_directory(const std::string& path) {
 std::string tls_error_text(const char* fallback) {
   // The earliest error is the cause ("no start line"); later ones say
   // which layer passed it on ("PEM lib").
+  if (!openssl_loaded()) return fallback;  // nothing of OpenSSL ran
   unsigned long e = ERR_peek_error();
   ERR_clear_error();
   if (e == 0) return fallback;

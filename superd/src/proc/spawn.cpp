@@ -149,8 +149,10 @@ void Spawner::look_up_signals() {
   }
   // The terminal is looked up with the signals: both are facts about
   // superd that change only at start-up (background, setsid).
+  // Only ENXIO says "no terminal": any other failure (no descriptor left,
+  // no /dev in a sandbox) keeps the safe answer, a session per program.
   int tty = ::open("/dev/tty", O_RDONLY | O_NOCTTY | O_CLOEXEC);
-  has_terminal_ = tty >= 0;
+  has_terminal_ = !(tty < 0 && errno == ENXIO);
   if (tty >= 0) ::close(tty);
   signals_known_ = true;
 }
