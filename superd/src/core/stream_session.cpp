@@ -37,10 +37,7 @@ StreamSession::~StreamSession() = default;
 void StreamSession::start() {
   handler_->on_open(*this);
   if (ended_) return;
-  flush(false);
-  // A client has often sent its first bytes by the time it is accepted:
-  // they are read now, and readiness is waited for only if there are none.
-  if (!ended_) on_readable();
+  flush();
 }
 
 void StreamSession::write(std::string_view bytes) {
