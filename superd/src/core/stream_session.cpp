@@ -38,6 +38,7 @@ void StreamSession::start() {
   handler_->on_open(*this);
   if (ended_) return;
   flush();
+  if (!ended_) wait_readable();
 }
 
 void StreamSession::write(std::string_view bytes) {
