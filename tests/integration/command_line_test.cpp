@@ -74,6 +74,19 @@ BOOST_AUTO_TEST_CASE(conf_file_that_is_not_a_regular_file_is_an_error) {
   }
 }
 
+// The one device taken: /dev/null reads as an empty file, so services can
+// be given on the command line alone (superd(8) EXAMPLES).
+BOOST_AUTO_TEST_CASE(dev_null_as_conf_file_is_empty) {
+  TempDir dir;
+  int port = free_port();
+  RunResult r = run({kBin, "--check", "-c", "/dev/null"});
+  BOOST_TEST(r.status == 0, r.err);
+  BOOST_TEST(contains(r.err, "/dev/null: configuration OK (0 service(s) enabled)"), r.err);
+  Superd s(dir, {"-c", "/dev/null", "--echo.port=127.0.0.1:" + std::to_string(port), "--echo.builtin=echo"});
+  BOOST_REQUIRE(s.ready());
+  BOOST_TEST(tcp_talk(port, "hello\n") == "hello\n", s.log());
+}
+
 BOOST_AUTO_TEST_CASE(include_of_a_directory_names_the_including_line) {
   TempDir dir;
   std::filesystem::create_directory(dir.path() + "/conf.d");

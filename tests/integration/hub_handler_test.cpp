@@ -3,6 +3,7 @@
 // client's start and end and every line as "ID ..." on stdin, and answers
 // with send/all/except/close commands; a handler that writes garbage, dies,
 // stops reading or floods costs a log line (and at most a connection).
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -146,6 +147,23 @@ BOOST_AUTO_TEST_CASE(a_flooding_handler_costs_only_the_clients_that_do_not_read)
   // superd still answers: a client that reads gets the flood.
   HubClient reader(r.ports[0]);
   BOOST_TEST(reader.line() == "flood flood flood flood");
+}
+
+// superd(8): at SIGTERM a hub's handler gets SIGTERM, then SIGKILL after
+// shutdown_timeout; superd waits for it, so none outlives it.
+BOOST_AUTO_TEST_CASE(a_handler_that_ignores_sigterm_is_killed_at_shutdown) {
+  TempDir scripts;
+  std::string handler = scripts.write("stubborn.sh", "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 0.1; done\n", true);
+  Running r("shutdown_timeout = 1\n" + conf_with(handler));
+  const std::string started = "hub_handler started (pid ";
+  BOOST_REQUIRE_MESSAGE(r.superd->wait_log(started), r.superd->log());
+  std::string log = r.superd->log();
+  pid_t pid = std::stoi(log.substr(log.find(started) + started.size()));
+  BOOST_TEST(r.superd->stop(SIGTERM) == 0);
+  log = r.superd->log();
+  BOOST_TEST(::kill(pid, 0) != 0, "hub_handler " << pid << " outlived superd\n" << log);
+  BOOST_TEST(!contains(log, "program(s) running"), log);
+  BOOST_TEST(contains(log, "stopped"), log);
 }
 
 BOOST_AUTO_TEST_CASE(a_handler_that_cannot_start_is_retried) {

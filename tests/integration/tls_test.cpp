@@ -131,6 +131,85 @@ BOOST_AUTO_TEST_CASE(a_program_that_ends_its_output_first_costs_no_cpu) {
   BOOST_TEST(t.superd().wait_log("end service=half peer=127.0.0.1:"), t.superd().log());
 }
 
+// A TLS connection's relay is superd itself: at SIGTERM it is finished like
+// a built-in session, so the program's last words still reach the client.
+BOOST_AUTO_TEST_CASE(sigterm_lets_a_relayed_program_finish) {
+  TlsRunning t("shutdown_timeout = 10\n[slow]\nport = 127.0.0.1:@P0@\n" + user_line() +
+               "exec = /bin/sh -c 'echo started; echo program-is-up >&2; sleep 2; echo finished'\n" + keys_in_certs());
+  RunResult r;
+  std::thread client([&] {
+    r = run({"/bin/sh", "-c", "sleep 6 | " + kOpenssl + " s_client -connect 127.0.0.1:" +
+                                  std::to_string(t.port()) + " -quiet"},
+            "", 20);
+  });
+  BOOST_REQUIRE_MESSAGE(t.superd().wait_log("program-is-up"), t.superd().log());
+  BOOST_TEST(t.superd().stop(SIGTERM) == 0);
+  client.join();
+  BOOST_TEST(r.out == "started\nfinished\n", r.out + r.err + t.superd().log());
+  std::string log = t.superd().log();
+  BOOST_TEST(contains(log, "finishing 1 connection(s)"), log);
+  BOOST_TEST(contains(log, "end service=slow peer=127.0.0.1:"), log);
+  BOOST_TEST(!contains(log, "shutdown_timeout: closing"), log);
+}
+
+// One that does not finish within shutdown_timeout is ended with a close_notify.
+BOOST_AUTO_TEST_CASE(sigterm_ends_a_relayed_program_after_shutdown_timeout) {
+  TlsRunning t("shutdown_timeout = 1\n[stuck]\nport = 127.0.0.1:@P0@\n" + user_line() +
+               "exec = /bin/sh -c 'echo started; echo program-is-up >&2; sleep 30'\n" + keys_in_certs());
+  RunResult r;
+  std::thread client([&] {
+    r = run({"/bin/sh", "-c", "sleep 8 | " + kOpenssl + " s_client -connect 127.0.0.1:" +
+                                  std::to_string(t.port()) + " -quiet"},
+            "", 20);
+  });
+  BOOST_REQUIRE_MESSAGE(t.superd().wait_log("program-is-up"), t.superd().log());
+  BOOST_TEST(t.superd().stop(SIGTERM) == 0);
+  client.join();
+  BOOST_TEST(r.out == "started\n", r.out + r.err + t.superd().log());
+  BOOST_TEST(!contains(r.err, "unexpected eof"), r.err);
+  BOOST_TEST(contains(t.superd().log(), "shutdown_timeout: closing 1 connection(s)"), t.superd().log());
+}
+
+// Out of descriptors, a TLS client waits in the backlog: the socketpair it
+// needs after its handshake is made before it is accepted. Here one
+// descriptor is freed, which would let superd accept a client and then
+// find no socketpair for it.
+BOOST_AUTO_TEST_CASE(out_of_descriptors_a_client_waits_rather_than_being_dropped) {
+  BOOST_REQUIRE(has("/usr/bin/prlimit"));
+  TempDir certs;
+  make_cert(certs, "a", {"a.test", "localhost"});
+  int port = free_port();
+  std::string conf = certs.write("superd.conf", "[t]\nport = 127.0.0.1:" + std::to_string(port) +
+                                                    "\ntls_handshake_timeout = 30\nexec = /bin/echo served\n" +
+                                                    user_line() + "tls_cert = " + certs.path() + "/a.pem\n" +
+                                                    "tls_key = " + certs.path() + "/a.key\n");
+  Superd s(certs, {"--nofile=40:40", "--", SUPERD_BINARY, "-c", conf, "--log_level=3"}, "/usr/bin/prlimit");
+  BOOST_REQUIRE_MESSAGE(s.ready(), s.log());
+  // Clients that never shake hands hold their descriptors until then.
+  std::vector<int> held;
+  for (int i = 0; i < 40 && !contains(s.log(), "Too many open files"); ++i) {
+    int fd = tcp_connect(port);
+    BOOST_REQUIRE(fd >= 0);
+    held.push_back(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  BOOST_REQUIRE_MESSAGE(s.wait_log("socketpair for the next TLS client on 127.0.0.1:" + std::to_string(port) +
+                                   "/tcp: Too many open files (service t); pausing for 1s"),
+                        s.log());
+  RunResult r;
+  std::thread client([&] {
+    r = run({"/bin/sh", "-c", "sleep 8 | " + kOpenssl + " s_client -connect 127.0.0.1:" + std::to_string(port) +
+                                  " -quiet"},
+            "", 20);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::close(held.front());  // accepted long ago: its handshake fails and frees what it held
+  client.join();
+  for (std::size_t i = 1; i < held.size(); ++i) ::close(held[i]);
+  BOOST_TEST(r.out == "served\n", r.out + r.err + s.log());
+  BOOST_TEST(!contains(s.log(), "peer dropped"), s.log());
+}
+
 BOOST_AUTO_TEST_CASE(builtin_idle_timeout_through_tls) {
   TlsRunning t("[echo]\nport = 127.0.0.1:@P0@\nbuiltin = echo\ntimeout = 1\n" + keys_in_certs());
   // An idle client is closed after `timeout`, as on a plain connection; s_client then sees EOF.

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -227,6 +228,11 @@ static std::string not_regular(mode_t mode) {
   return std::string(kind) + ", not a regular file";
 }
 
+// The null device (character device 1:3), which reads as empty.
+static bool is_dev_null(const struct stat& st) {
+  return S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3;
+}
+
 // "more than the 16 MiB allowed".
 static std::string over_cap() {
   return "more than the " + std::to_string(kMaxConfFileSize / (1024 * 1024)) + " MiB allowed";
@@ -237,15 +243,18 @@ static std::string over_cap() {
 // over the cap, even one that grows past it while being read.
 std::string read_regular_file(const std::string& path, std::string& text) {
   struct stat st;
+  text.clear();
   // Looking by name first refuses a device without the side effects of opening it;
   // the descriptor is checked again below, as the file may be replaced in between.
-  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) return not_regular(st.st_mode);
+  // /dev/null is the one device taken, as an empty file: `-c /dev/null`
+  // runs the services named on the command line alone.
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return is_dev_null(st) ? std::string() : not_regular(st.st_mode);
   sys::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
   if (!fd || ::fstat(fd.get(), &st) != 0) return std::strerror(errno);
-  if (!S_ISREG(st.st_mode)) return not_regular(st.st_mode);
+  if (!S_ISREG(st.st_mode)) return is_dev_null(st) ? std::string() : not_regular(st.st_mode);
   if (static_cast<unsigned long long>(st.st_size) > kMaxConfFileSize)
     return std::to_string(st.st_size) + " bytes, " + over_cap();
-  text.clear();
   text.reserve(static_cast<std::size_t>(st.st_size));
   char buf[16 * 1024];
   for (;;) {

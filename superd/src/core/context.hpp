@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ class ChildSet;
 class SessionSet;
 class Service;
 class ReverseResolver;
+class TlsRelay;
 
 /// Seconds on the monotonic clock, for limits and durations.
 inline double now_seconds() {
@@ -68,6 +70,9 @@ struct Context {
   /// UDP session programs sent SIGTERM that have not exited yet: shutdown
   /// waits for them, since their SIGKILL timers need the loop.
   int ending_sessions = 0;
+  /// TLS connections past their handshake (TlsRelays): shutdown waits for
+  /// them as for built-in sessions, since their relay is superd itself.
+  std::shared_ptr<std::set<TlsRelay*>> tls_relays = std::make_shared<std::set<TlsRelay*>>();
   int null_fd = -1;            ///< /dev/null, for stderr = null.
   int max_fd = 1024;           ///< RLIMIT_NOFILE, for children without close_range.
   bool stopping = false;

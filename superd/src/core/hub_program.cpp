@@ -44,7 +44,15 @@ HubProgram::HubProgram(Context& ctx, ServiceRuntime& rt, std::function<void(std:
   program_ = proc::make_template(cfg, rt.snapshot().self, &cfg.hub_handler);
 }
 
-HubProgram::~HubProgram() { stop(); }
+HubProgram::~HubProgram() {
+  stop();
+  not_ending();
+}
+
+void HubProgram::not_ending() {
+  if (ending_) --ctx_.ending_sessions;
+  ending_ = false;
+}
 
 void HubProgram::log(int level, const std::string& message) {
   if (!stopped_) rt_.log(level, message);
@@ -68,7 +76,12 @@ void HubProgram::stop() {
   if (pid_ <= 0) return;
   // The program leads its own process group: the group goes too. One that is
   // still there after shutdown_timeout is killed (exited() clears pid_).
+  // Shutdown waits for it meanwhile: the SIGKILL needs the loop.
   ::kill(-pid_, SIGTERM);
+  if (!ending_) {
+    ending_ = true;
+    ++ctx_.ending_sessions;
+  }
   restart_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(rt_.snapshot().global.shutdown_timeout.value)));
   restart_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
@@ -139,6 +152,7 @@ void HubProgram::spawn() {
 void HubProgram::exited(int status, double started) {
   pid_t pid = pid_;
   pid_ = -1;
+  not_ending();
   disconnect();
   if (stopped_) return;
   double lived = now_seconds() - started;

@@ -18,6 +18,7 @@
 #include "core/reverse_resolver.hpp"
 #include "core/service_runtime.hpp"
 #include "core/stream_session.hpp"
+#include "core/tls_relay.hpp"
 #include "sys/errno_error.hpp"
 #include "sys/unique_fd.hpp"
 
@@ -134,6 +135,7 @@ void Service::release() {
     l->port.reset();
   }
   sockets_.clear();
+  spare_pair_.reset();
   // The relay of a UDP session is this service's: it ends with it.
   end_sessions(ctx_.stopping ? "stopping" : "reload");
 }
@@ -276,6 +278,14 @@ void Service::accept_some(ListenSocket& l) {
       }
       return;  // resume() or the rate timer re-arms
     }
+    // A TLS client needs a socketpair once its handshake is done: it is made
+    // first, so that out of descriptors the client waits in the backlog (as
+    // for accept's EMFILE below) instead of being dropped after its handshake.
+    if (!limit && cfg_.tls && !spare_pair_ && !reserve_tls_pair()) {
+      slog(log::kErr, sys::describe_errno("socketpair", "for the next TLS client on " + l.address, errno) +
+                          " (service " + cfg_.name + "); pausing for 1s");
+      return back_off(l, std::chrono::seconds(1));
+    }
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     // Programs get a blocking socket, as every inetd gives them.
@@ -295,11 +305,21 @@ void Service::accept_some(ListenSocket& l) {
     ++counters_->stats.accepted;
     Peer peer = make_peer(l.endpoint.unix_domain(), fd, ss, len);
     peer.endpoint = l.address;
+    if (!limit && spare_pair_) peer.tls_pair = std::move(spare_pair_);
     if (limit) refuse(fd, peer, why, "", true);
     else on_connection(fd, peer);
     if (held_) return;  // no process could be made: the next clients wait in the backlog
   }
   arm(l);
+}
+
+bool Service::reserve_tls_pair() {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return false;
+  spare_pair_ = std::make_shared<TlsPair>();
+  spare_pair_->relay_end.reset(sv[0]);
+  spare_pair_->served_end.reset(sv[1]);
+  return true;
 }
 
 Service::Peer Service::make_peer(bool unix_domain, int fd, const sockaddr_storage& ss,

@@ -36,6 +36,7 @@ namespace superd::core {
 
 class StreamSession;
 class ServiceRuntime;
+struct TlsPair;
 
 /// The name of the TCPMUX built-in, which the Service serves itself.
 inline constexpr const char* kTcpmux = "tcpmux";
@@ -136,6 +137,9 @@ class Service : public std::enable_shared_from_this<Service> {
   void set_mode(ListenSocket& l);
   void back_off(ListenSocket& l, std::chrono::steady_clock::duration delay);
   void accept_some(ListenSocket& l);
+  /// TLS: makes spare_pair_, the socketpair the next client will need; false
+  /// (errno set) when there are no descriptors for it.
+  bool reserve_tls_pair();
   /// nullptr to accept; otherwise the limit that stops it, and in `why` which one.
   const char* check_limits(bool& pause, Refusal& why);
   Peer make_peer(bool unix_domain, int fd, const sockaddr_storage& ss, socklen_t len);
@@ -265,6 +269,7 @@ class Service : public std::enable_shared_from_this<Service> {
   /// others wait in the backlog.
   struct Held;
   std::unique_ptr<Held> held_;
+  std::shared_ptr<TlsPair> spare_pair_;  ///< TLS: made before the next accept (reserve_tls_pair).
   LazyTimer retry_timer_;
   /// UDP sessions by bound socket and peer address; a session that is
   /// ending has left this map and lives on in its program's callback.
@@ -293,6 +298,7 @@ struct Service::Peer {
   net::IpAddress local_addr;
   std::uint16_t local_port = 0;
   std::vector<std::string> tls_env;  ///< SSL_* entries for a program's environment (TLS).
+  std::shared_ptr<TlsPair> tls_pair;  ///< TLS: the socketpair reserved for it at accept.
   std::string host;     ///< Its name (reverse_lookups); empty: none known.
   bool named = false;   ///< The lookup is done (or not wanted).
 };

@@ -28,13 +28,16 @@ void Service::serve_tls(int fd, Peer& peer) {
   auto timeout = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(cfg_.tls_handshake_timeout.value));
   auto self = shared_from_this();
+  // The socketpair reserved when the client was accepted (none under --inetd or TCPMUX).
+  std::shared_ptr<TlsPair> pair = std::move(peer.tls_pair);
   ++ctx_.pending;
   try {
     TlsRelay::start(
         ctx_.io, fd, cfg_.tls, timeout,
-        [self, peer](TlsRelay& relay) mutable {
+        [self, peer, pair](TlsRelay& relay) mutable {
           --self->ctx_.pending;
-          int inner = relay.open_inner(self->builtin_ != nullptr);
+          int inner = relay.open_inner(self->builtin_ != nullptr, pair.get());
+          pair.reset();
           if (inner < 0) {
             self->slog(log::kErr, "service " + self->cfg_.name + ": " +
                                       sys::describe_errno("socketpair", "for " + peer.text, errno) + "; peer dropped");
@@ -52,7 +55,8 @@ void Service::serve_tls(int fd, Peer& peer) {
           self->counters_->history.refused_after_all(peer.source);
           if (self->logs(log::kNotice)) self->log_refusal(peer.text, peer.endpoint, Refusal::Tls, why, peer.via);
           self->finish(peer, -1);
-        });
+        },
+        ctx_.tls_relays);
   } catch (const std::exception& e) {  // registering with epoll can fail under exhaustion
     --ctx_.pending;
     slog(log::kErr, "service " + cfg_.name + ": cannot start TLS for " + peer.text + ": " + e.what());

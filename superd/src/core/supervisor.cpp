@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "core/tls_relay.hpp"
 #include "sys/sd_notify.hpp"
 
 namespace superd::core {
@@ -196,7 +197,7 @@ void Supervisor::begin_shutdown(bool stop_children) {
   metrics_.stop();
   sys::sd_notify("STOPPING=1");
   log_.log(log::kNotice, "stopping: closing " + std::to_string(services_.size()) +
-                             " service(s), finishing " + std::to_string(sessions_.size()) +
+                             " service(s), finishing " + std::to_string(connections_to_finish()) +
                              " connection(s)");
   for (auto& s : services_) s->release();
   registry_.close_all();
@@ -209,15 +210,19 @@ void Supervisor::begin_shutdown(bool stop_children) {
 
 void Supervisor::check_shutdown_done() {
   double now = now_seconds();
-  // UDP sessions' programs got SIGTERM when their services were released;
-  // each one's own timer sends SIGKILL after shutdown_timeout.
+  // UDP sessions' programs and hubs' handlers got SIGTERM when their
+  // services were released; each one's own timer sends SIGKILL after
+  // shutdown_timeout.
   bool children_done = (!stopping_children_ || children_.size() == 0) && ctx_.ending_sessions == 0;
-  if (sessions_.size() == 0 && children_done) return end_shutdown();
+  if (sessions_.size() == 0 && ctx_.tls_relays->empty() && children_done) return end_shutdown();
   if (now >= shutdown_deadline_) {
-    if (sessions_.size() > 0) {
-      log_.log(log::kNotice, "shutdown_timeout: closing " + std::to_string(sessions_.size()) +
+    if (sessions_.size() > 0 || !ctx_.tls_relays->empty()) {
+      log_.log(log::kNotice, "shutdown_timeout: closing " + std::to_string(connections_to_finish()) +
                                  " connection(s)");
       sessions_.abort_all();
+      // A copy: each relay takes itself off the list as it closes.
+      std::vector<TlsRelay*> relays(ctx_.tls_relays->begin(), ctx_.tls_relays->end());
+      for (TlsRelay* r : relays) r->end_now();
     }
     if (children_done) return end_shutdown();
     if (!killed_children_) {
@@ -233,6 +238,14 @@ void Supervisor::check_shutdown_done() {
   shutdown_poll_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec) check_shutdown_done();
   });
+}
+
+// Built-in sessions, and TLS connections to programs (a built-in behind TLS
+// is one session and one relay: counted once).
+std::size_t Supervisor::connections_to_finish() const {
+  std::size_t n = sessions_.size();
+  for (const TlsRelay* r : *ctx_.tls_relays) n += r->serves_program() ? 1 : 0;
+  return n;
 }
 
 void Supervisor::end_shutdown() {

@@ -122,6 +122,8 @@ class Supervisor {
   void record_reload(const ReloadResult& r);
   void check_shutdown_done();
   void end_shutdown();
+  /// What shutdown waits for: built-in sessions and TLS-relayed programs.
+  std::size_t connections_to_finish() const;
 
   const std::map<std::string, Builtin>& builtins_;
   boost::asio::io_context io_{1};

@@ -33,8 +33,10 @@ bool hung_up(int fd) {
 }  // namespace
 
 void TlsRelay::start(asio::io_context& io, int fd, std::shared_ptr<const net::TlsContext> tls,
-                     std::chrono::steady_clock::duration timeout, Ready ready, Failed failed) {
+                     std::chrono::steady_clock::duration timeout, Ready ready, Failed failed,
+                     std::shared_ptr<TlsRelays> live) {
   auto r = std::make_shared<TlsRelay>(io, fd, std::move(tls));
+  r->live_ = std::move(live);
   r->ready_ = std::move(ready);
   r->failed_ = std::move(failed);
   if (!r->ssl_ || SSL_set_fd(r->ssl_, fd) != 1)
@@ -58,7 +60,13 @@ TlsRelay::TlsRelay(asio::io_context& io, int fd, std::shared_ptr<const net::TlsC
 }
 
 TlsRelay::~TlsRelay() {
+  unlist();
   if (ssl_) SSL_free(ssl_);
+}
+
+void TlsRelay::unlist() {
+  if (listed_) live_->erase(this);
+  listed_ = false;
 }
 
 void TlsRelay::wait(asio::posix::stream_descriptor& d, asio::posix::descriptor_base::wait_type what,
@@ -110,9 +118,14 @@ void TlsRelay::fail_handshake(const std::string& why) {
   if (failed) failed(why);
 }
 
-int TlsRelay::open_inner(bool nonblocking) {
+int TlsRelay::open_inner(bool nonblocking, TlsPair* reserved) {
   int sv[2];
-  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return -1;
+  if (reserved && reserved->relay_end && reserved->served_end) {
+    sv[0] = reserved->relay_end.release();
+    sv[1] = reserved->served_end.release();
+  } else if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    return -1;
+  }
   ::fcntl(sv[0], F_SETFL, O_NONBLOCK);
   if (nonblocking) ::fcntl(sv[1], F_SETFL, O_NONBLOCK);
   boost::system::error_code ec;
@@ -125,6 +138,11 @@ int TlsRelay::open_inner(bool nonblocking) {
   }
   up_.resize(kBuffer);
   down_.resize(kBuffer);
+  serves_program_ = !nonblocking;
+  if (live_) {
+    live_->insert(this);
+    listed_ = true;
+  }
   return sv[1];
 }
 
@@ -222,7 +240,18 @@ void TlsRelay::pump() {
   if (!closed_) asio::post(io_, [self] { self->pump(); });  // more to do: after the others' turn
 }
 
+void TlsRelay::end_now() {
+  if (closed_) return;
+  if (!handshaking_ && !down_done_) {
+    // One try, without waiting: the socket is non-blocking and superd is on its way out.
+    ERR_clear_error();
+    SSL_shutdown(ssl_);
+  }
+  close();
+}
+
 void TlsRelay::close() {
+  unlist();
   if (closed_) return;
   closed_ = true;
   timer_.cancel();

@@ -14,12 +14,25 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "net/tls_context.hpp"
+#include "sys/unique_fd.hpp"
 
 namespace superd::core {
+
+class TlsRelay;
+
+/// The relays past their handshake: shutdown waits for them, then ends the rest.
+using TlsRelays = std::set<TlsRelay*>;
+
+/// A socketpair made for a connection before it is accepted, so that a
+/// client superd takes is one it has the descriptors to serve.
+struct TlsPair {
+  sys::UniqueFd relay_end, served_end;
+};
 
 /// One TLS connection. Loop thread only.
 class TlsRelay : public std::enable_shared_from_this<TlsRelay> {
@@ -30,19 +43,26 @@ class TlsRelay : public std::enable_shared_from_this<TlsRelay> {
   using Failed = std::function<void(const std::string& why)>;
   /// Takes `fd` (a connected, non-blocking or blocking TCP or Unix socket)
   /// and starts the handshake; exactly one of `ready` and `failed` runs,
-  /// unless the loop stops first.
+  /// unless the loop stops first. Once relaying, it is listed in `live`.
   static void start(boost::asio::io_context& io, int fd, std::shared_ptr<const net::TlsContext> tls,
-                    std::chrono::steady_clock::duration timeout, Ready ready, Failed failed);
+                    std::chrono::steady_clock::duration timeout, Ready ready, Failed failed,
+                    std::shared_ptr<TlsRelays> live);
 
   TlsRelay(boost::asio::io_context& io, int fd, std::shared_ptr<const net::TlsContext> tls);
   ~TlsRelay();
   TlsRelay(const TlsRelay&) = delete;
   TlsRelay& operator=(const TlsRelay&) = delete;
 
-  /// In `ready`: makes the socketpair and starts relaying; returns the end
-  /// to serve the connection with (close-on-exec, non-blocking when asked),
-  /// or -1 with errno set, and then the relay closes.
-  int open_inner(bool nonblocking);
+  /// In `ready`: takes the socketpair `reserved` (or makes one when it is
+  /// null or empty) and starts relaying; returns the end to serve the
+  /// connection with (close-on-exec, non-blocking when asked), or -1 with
+  /// errno set, and then the relay closes.
+  int open_inner(bool nonblocking, TlsPair* reserved = nullptr);
+  /// Ends the connection now (superd stops): a close_notify to the client
+  /// if the socket takes it, then both ends are closed.
+  void end_now();
+  /// The plain end went to a program (not a built-in).
+  bool serves_program() const { return serves_program_; }
   /// In `ready`: the session's facts as environment entries (net::tls_session_env).
   std::vector<std::string> env() const;
 
@@ -55,8 +75,11 @@ class TlsRelay : public std::enable_shared_from_this<TlsRelay> {
             bool& pending);
   void fail_handshake(const std::string& why);
   void close();
+  void unlist();
 
   boost::asio::io_context& io_;
+  std::shared_ptr<TlsRelays> live_;  ///< Where it is listed while relaying.
+  bool listed_ = false, serves_program_ = false;
   boost::asio::posix::stream_descriptor outer_;  ///< The client's socket (TLS).
   boost::asio::posix::stream_descriptor inner_;  ///< superd's end of the socketpair.
   boost::asio::steady_timer timer_;
