@@ -62,11 +62,21 @@ void ensure_std_fds() {
 
 
 // --import-inetd FILE: the file's services as conf sections on stdout, or
-// every bad line on stderr and nothing on stdout.
-int import_inetd(const std::string& path) {
+// every bad line on stderr and nothing on stdout. An `internal` service
+// superd has no built-in for is one of them, as it is for inetd_conf.
+int import_inetd(const std::string& path, const std::map<std::string, Builtin>& builtins) {
   std::vector<Diagnostic> diags;
   std::vector<conf::InetdEntry> entries;
   conf::read_inetd_conf(path, entries, diags, false);
+  for (const conf::InetdEntry& e : entries) {
+    if (e.server != "internal" || builtins.count(e.service)) continue;
+    Diagnostic d;
+    d.file = e.file;
+    d.line = e.line;
+    d.message = "unknown built-in '" + e.service + "'";
+    for (const auto& [name, b] : builtins) d.hint += (d.hint.empty() ? "built-ins: " : ", ") + name;
+    diags.push_back(std::move(d));
+  }
   print_diags(diags);
   if (has_errors(diags)) return kExitConfig;
   std::cout << "# superd services imported from " << path << " (superd --import-inetd).\n"
@@ -199,7 +209,7 @@ int Server::Impl::run(const std::vector<std::string>& args, const std::vector<st
     std::cerr << "superd: --dump-schema: unknown format '" << cl.dump_schema << "' (expected man)\n";
     return kExitUsage;
   }
-  if (!cl.import_inetd.empty()) return import_inetd(cl.import_inetd);
+  if (!cl.import_inetd.empty()) return import_inetd(cl.import_inetd, builtins);
   if (!cl.import_xinetd.empty()) return import_xinetd(cl.import_xinetd);
   input = conf::LoadInput{};
   input.args = std::move(extra.settings);

@@ -81,6 +81,22 @@ BOOST_AUTO_TEST_CASE(status_of_live_connections) {
   ::close(h);
 }
 
+// A wait-mode program counts as active in its service and so in the totals.
+BOOST_AUTO_TEST_CASE(totals_count_wait_mode_programs) {
+  Running r(kControlLine + "[w]\nport = 127.0.0.1:@P0@/udp\nwait = yes\nexec = /bin/sleep 5\n" + user_line(), 1);
+  BOOST_REQUIRE(udp_talk(r.ports[0], "go", 0.2).empty());  // sleep answers nothing; it runs
+  Json j;
+  for (int i = 0; i < 50; ++i) {  // the program starts as the datagram is seen
+    j = json_of(ctl(r, {"--json", "status"}));
+    if (j["services"].size() == 1u && j["services"][0]["active"] == 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  BOOST_REQUIRE(j["services"].size() == 1u);
+  BOOST_TEST(j["services"][0]["active"] == 1);
+  BOOST_TEST(j["totals"]["active"] == 1);
+  BOOST_TEST(j["totals"]["programs"] == 1);
+}
+
 BOOST_AUTO_TEST_CASE(connections_of_programs_and_built_ins) {
   Running r(kEchoHeld + user_line(), 2);
   int e = tcp_connect(r.ports[0]), h = tcp_connect(r.ports[1]);
@@ -158,14 +174,14 @@ BOOST_AUTO_TEST_CASE(reload_of_a_broken_conf_answers_the_located_error) {
   BOOST_TEST(res.status == 1);
   BOOST_TEST(res.out == "");
   BOOST_TEST(res.err == "superd ctl: " + conf_of(r) + ":9: unknown key 'prot' (did you mean 'port'?)\n"
-                        "superd ctl: reload failed: the configuration is invalid; still serving the previous one\n");
+                        "superd ctl: reload failed: the configuration is invalid; still serving the previous configuration\n");
   BOOST_TEST(tcp_talk(r.ports[0], "still\n") == "still\n");
   RunResult js = ctl(r, {"--json", "reload"});
   BOOST_TEST(js.status == 1);
   Json j = json_of(js);
   BOOST_TEST(j["ok"] == false);
   BOOST_TEST(j["command"] == "reload");
-  BOOST_TEST(j["error"] == "reload failed: the configuration is invalid; still serving the previous one");
+  BOOST_TEST(j["error"] == "reload failed: the configuration is invalid; still serving the previous configuration");
   BOOST_REQUIRE(j["problems"].size() == 1u);
   BOOST_TEST(j["problems"][0]["file"] == conf_of(r));
   BOOST_TEST(j["problems"][0]["line"] == 9);

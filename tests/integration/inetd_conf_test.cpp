@@ -76,13 +76,13 @@ BOOST_AUTO_TEST_CASE(follows_the_file_from_creation_to_invalid_edit) {
   replace_file(r.dir, "inetd.conf",
                "127.0.0.1:" + std::to_string(r.ports[1]) + " stream tcp nowait " + user() +
                    " /bin/cat cat\nftp stream tcp maybe root /usr/sbin/in.ftpd in.ftpd\n");
-  for (int i = 0; i < 60 && r.count("still serving the previous one") == 0; ++i)
+  for (int i = 0; i < 60 && r.count("still serving the previous configuration") == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::string log = r.superd->log();
   BOOST_TEST(contains(log, r.dir.path() + "/inetd.conf:2: expected 'wait' or 'nowait' (optionally "
                            "'.MAX'), found 'maybe'"),
              log);
-  BOOST_TEST(contains(log, "reload failed: the configuration is invalid; still serving the previous one"), log);
+  BOOST_TEST(contains(log, "reload failed: the configuration is invalid; still serving the previous configuration"), log);
   BOOST_TEST(tcp_talk(r.ports[1], "still\n", 6) == "still\n");
 }
 
@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(import_output_passes_check_and_names_bad_lines) {
                                "#:STANDARD:\n"
                                "#<off># telnet stream tcp nowait root /usr/sbin/tcpd /usr/sbin/in.telnetd\n"
                                "127.0.0.1:\n"
-                               "tftp dgram udp6 wait.40 nobody.nogroup /usr/sbin/in.tftpd in.tftpd -s /srv/tftp\n"
+                               "tftp dgram udp wait.40 nobody.nogroup /usr/sbin/in.tftpd in.tftpd -s /srv/tftp\n"
                                "/run/x.sock stream unix nowait nobody /bin/cat cat 'it''s'\n");
   RunResult im = run({SUPERD_BINARY, "--import-inetd", file});
   BOOST_REQUIRE_MESSAGE(im.status == 0, im.err);
@@ -136,7 +136,8 @@ BOOST_AUTO_TEST_CASE(import_output_passes_check_and_names_bad_lines) {
 
   std::string bad = dir.write("bad.conf", "echo stream tcp nowait root internal\n"
                                           "discard stream udp nowait root internal\n"
-                                          "rstatd/1-5 dgram rpc/udp wait root /usr/sbin/rpc.rstatd\n");
+                                          "rstatd/1-5 dgram rpc/udp wait root /usr/sbin/rpc.rstatd\n"
+                                          "4321 stream tcp nowait root internal\n");
   RunResult fail = run({SUPERD_BINARY, "--import-inetd", bad});
   BOOST_TEST(fail.status == 1);
   BOOST_TEST(fail.out == "");
@@ -144,6 +145,8 @@ BOOST_AUTO_TEST_CASE(import_output_passes_check_and_names_bad_lines) {
                                       "(stream sockets are tcp or unix)"),
              fail.err);
   BOOST_TEST(contains(fail.err, bad + ":3: RPC service 'rstatd/1-5' (rpc/udp) is not supported"), fail.err);
+  BOOST_TEST(contains(fail.err, bad + ":4: unknown built-in '4321' (built-ins: chargen, daytime, discard, echo, "),
+             fail.err);
   RunResult missing = run({SUPERD_BINARY, "--import-inetd", dir.path() + "/none"});
   BOOST_TEST(missing.status == 1);
   BOOST_TEST(contains(missing.err, "cannot read '" + dir.path() + "/none': No such file or directory"),
@@ -160,6 +163,21 @@ BOOST_AUTO_TEST_CASE(a_service_defined_twice_names_both_places) {
                                      conf + ":4 (a service is defined once: remove this entry or "
                                             "rename the [echo-udp] section)"),
              check.err);
+}
+
+// --print-config lists inetd.conf's entries as the services they became, so
+// it shows inetd_conf commented out, as it does include: its output is a
+// conf file superd accepts.
+BOOST_AUTO_TEST_CASE(print_config_output_with_inetd_conf_passes_check) {
+  TempDir dir;
+  dir.write("inetd.conf", "127.0.0.1:echo stream tcp nowait root internal\n");
+  std::string conf = dir.write("superd.conf", "inetd_conf = inetd.conf\n");
+  RunResult shown = run({SUPERD_BINARY, "--print-config", "-c", conf});
+  BOOST_REQUIRE_MESSAGE(shown.status == 0, shown.err);
+  BOOST_TEST(contains(shown.out, "\n# inetd_conf = "), shown.out);
+  RunResult check = run({SUPERD_BINARY, "--check", "-c", dir.write("shown.conf", shown.out)});
+  BOOST_TEST(check.status == 0, check.err);
+  BOOST_TEST(contains(check.err, "configuration OK (1 service(s) enabled)"), check.err);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE(binds_drops_then_serves_with_only_the_capabilities_it_needs
                                "(restart superd to change that)"),
              log);
   BOOST_TEST(
-      contains(log, "reload failed: the configuration is invalid; still serving the previous one"),
+      contains(log, "reload failed: the configuration is invalid; still serving the previous configuration"),
       log);
   BOOST_TEST(tcp_connect(r.ports[2]) == -1);
   BOOST_TEST(tcp_talk(low, "still\n") == "still\n");

@@ -69,7 +69,7 @@ BOOST_AUTO_TEST_CASE(invalid_conf_changes_nothing) {
   BOOST_REQUIRE(r.superd->reload());
   std::string log = r.superd->log();
   BOOST_TEST(contains(log, "superd.conf:8: unknown key 'prot' (did you mean 'port'?)"), log);
-  BOOST_TEST(contains(log, "reload failed: the configuration is invalid; still serving the previous one"), log);
+  BOOST_TEST(contains(log, "reload failed: the configuration is invalid; still serving the previous configuration"), log);
   BOOST_TEST(tcp_talk(r.ports[0], "still\n") == "still\n");
   BOOST_TEST(!tcp_talk(r.ports[1], "").empty());
   // The same conf, repaired, applies.

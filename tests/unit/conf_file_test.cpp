@@ -54,13 +54,11 @@ BOOST_AUTO_TEST_CASE(fifo_without_writer_is_refused_without_blocking) {
              boost::test_tools::per_element());
 }
 
-BOOST_AUTO_TEST_CASE(devices_are_refused) {
+BOOST_AUTO_TEST_CASE(devices_are_refused_but_dev_null_is_empty) {
   BOOST_TEST(read_errors("/dev/zero") ==
                  Lines{"cannot read '/dev/zero': a character device, not a regular file"},
              boost::test_tools::per_element());
-  BOOST_TEST(read_errors("/dev/null") ==
-                 Lines{"cannot read '/dev/null': a character device, not a regular file"},
-             boost::test_tools::per_element());
+  BOOST_TEST(read_errors("/dev/null").empty());
 }
 
 BOOST_AUTO_TEST_CASE(socket_is_refused) {

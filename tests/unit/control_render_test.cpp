@@ -204,7 +204,7 @@ BOOST_AUTO_TEST_CASE(failure_lists_every_located_problem) {
   d.key = "prot";
   d.message = "unknown key 'prot'";
   d.hint = "did you mean 'port'?";
-  std::string error = "reload failed: the configuration is invalid; still serving the previous one";
+  std::string error = "reload failed: the configuration is invalid; still serving the previous configuration";
   BOOST_TEST(render_failure(ControlCommand::Reload, {d}, error, false) ==
              "/etc/superd.conf:8: unknown key 'prot' (did you mean 'port'?)\n" + error + "\n");
   Json j = Json::parse(render_failure(ControlCommand::Reload, {d}, error, true));

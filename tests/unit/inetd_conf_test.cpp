@@ -64,7 +64,7 @@ BOOST_AUTO_TEST_CASE(reads_fields_comments_and_sticky_hosts) {
       "echo\tstream\ttcp\tnowait\troot\tinternal\n"
       "#<off># telnet stream tcp nowait telnetd /usr/sbin/tcpd /usr/sbin/in.telnetd\n"
       "  127.0.0.1:  \n"
-      "ftp stream tcp6 nowait.40 ftp.nogroup /usr/sbin/tcpd in.ftpd -l\r\n"
+      "ftp stream tcp nowait.40 ftp.nogroup /usr/sbin/tcpd in.ftpd -l\r\n"
       "[::1]:smtp stream tcp46 wait mail:mail /usr/sbin/exim4 exim4 -bs\n"
       "*:\n"
       "/run/x.sock dgram unix wait nobody /usr/bin/prog\n");
@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(entries_become_settings_at_their_lines) {
       "ftp stream tcp6 nowait.40 ftp.nogroup /usr/sbin/tcpd in.ftpd -l\n"
       "ssh stream tcp46 nowait root /usr/sbin/sshd /usr/sbin/sshd -i\n"
       "/run/x.sock dgram unix wait nobody /usr/bin/prog\n"
-      "10.0.0.1:8080 stream tcp6 nowait www-data /usr/bin/printf printf %s\\n it's\n");
+      "10.0.0.1:8080 stream tcp nowait www-data /usr/bin/printf printf %s\\n it's\n");
   Lines want = {
       "echo-tcp port = 0.0.0.0:echo/tcp @conf-file inetd.conf:1",
       "echo-tcp builtin = echo @conf-file inetd.conf:1",
@@ -133,13 +133,13 @@ BOOST_AUTO_TEST_CASE(entries_become_settings_at_their_lines) {
 BOOST_AUTO_TEST_CASE(names_stay_unique) {
   Parsed p = parse(
       "127.0.0.1:echo stream tcp nowait root internal\n"
-      "::1:echo stream tcp nowait root internal\n"
+      "127.0.0.2:echo stream tcp nowait root internal\n"
       "echo dgram udp wait root internal\n"
-      "daytime stream tcp nowait root internal\n"
+      "::1:daytime stream tcp6 nowait root internal\n"
       "/run/a.b.sock stream unix nowait root /bin/cat\n");
-  // "::1:echo" splits at the last colon: host "::1".
+  // "::1:daytime" splits at the last colon: host "::1".
   BOOST_TEST_REQUIRE(p.entries.size() == 5u);
-  BOOST_TEST(p.entries[1].host == "::1");
+  BOOST_TEST(p.entries[3].host == "::1");
   Lines names = inetd_service_names(p.entries);
   BOOST_TEST(names == Lines({"echo-tcp-1", "echo-tcp-2", "echo-udp", "daytime", "a_b_sock"}),
              boost::test_tools::per_element());
@@ -163,6 +163,15 @@ BOOST_DATA_TEST_CASE(
         {"echo stream sctp nowait root internal",
          "inetd.conf:1: unknown protocol 'sctp' (expected tcp, tcp4, tcp6, tcp46, udp, udp4, udp6, "
          "udp46 or unix)"},
+        {"127.0.0.1:echo stream tcp6 nowait root internal",
+         "inetd.conf:1: host '127.0.0.1' is an IPv4 address, but protocol 'tcp6' is IPv6 only (write tcp "
+         "for an IPv4 address)"},
+        {"[::1]:echo stream tcp nowait root internal",
+         "inetd.conf:1: host '::1' is an IPv6 address, but protocol 'tcp' is IPv4 only (write tcp6 for an "
+         "IPv6 address)"},
+        {"::1:echo dgram udp4 wait root internal",
+         "inetd.conf:1: host '::1' is an IPv6 address, but protocol 'udp4' is IPv4 only (write udp6 for an "
+         "IPv6 address)"},
         {"echo dgram tcp wait root internal",
          "inetd.conf:1: socket type 'dgram' does not go with protocol 'tcp' (dgram sockets are udp or "
          "unix)"},

@@ -269,7 +269,11 @@ BOOST_AUTO_TEST_CASE(glob_matching_nothing_is_fine) {
   dir.write("conf.d/README", "not a conf file\n");
   Parsed p = parse("include = conf.d/*.conf\ninclude = nowhere/*.conf\nlog_level = 1\n",
                    dir.path + "/main.conf");
-  BOOST_TEST(p.errors().empty());
+  // A directory that is not there at all may be a typo: a warning, not an error.
+  BOOST_TEST(p.errors() == Lines{dir.path + "/main.conf:2: warning: include 'nowhere/*.conf': there is no "
+                                 "directory '" + dir.path + "/nowhere' (it matches nothing)"},
+             boost::test_tools::per_element());
+  BOOST_TEST((p.diags.at(0).severity == superd::Severity::Warning));
   BOOST_TEST(flat(p.settings) ==
                  (Lines{"/include=conf.d/*.conf@1", "/include=nowhere/*.conf@2", "/log_level=1@3"}),
              boost::test_tools::per_element());

@@ -298,6 +298,8 @@ BOOST_DATA_TEST_CASE(rejects_with_place_and_message, bdata::make(std::vector<Bad
    "test.conf:5: service 's': chroot directory 'srv' must be an absolute path"},
   {"[a]\nport = 7\nbuiltin = echo\n[b]\nport = *:7/tcp\nbuiltin = discard\n", 0,
    "test.conf:5: service 'b': endpoint *:7/tcp is also used by service 'a'"},
+  {"[s]\nport = 7\nport = *:7/tcp\nbuiltin = echo\n", 0,
+   "test.conf:2: service 's': endpoint *:7/tcp is given twice (name each endpoint once)"},
   {"[a]\nport = /run/a|unix\nbuiltin = echo\nsocket_owner = bob\n", 0,
    "test.conf:4: service 'a': unknown user 'bob'"},
   // Socket options: values, then options no endpoint of the service can take.

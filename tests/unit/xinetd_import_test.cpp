@@ -68,6 +68,8 @@ const Unrunnable kUnrunnable[] = {
     {prog("s", "\ttype = UNLISTED\n\tport = 99\n\tflags = SENSOR\n"), "superd has no SENSOR services"},
     {svc("fwd", "\ttype = UNLISTED\n\tport = 98\n\tredirect = 10.0.0.1 80\n"),
      "redirect: superd does not forward connections to another host"},
+    {prog("fwdserver", "\ttype = UNLISTED\n\tport = 95\n\tredirect = 10.0.0.1 80\n"),
+     "redirect: superd does not forward connections to another host"},
     {prog("rel", "\ttype = UNLISTED\n\tport = 97\n\tprotocol = sctp\n"), "protocol sctp: superd serves tcp and udp only"},
     {"service raw\n{\n\tsocket_type = raw\n\twait = yes\n\tuser = root\n\tserver = /r\n}\n",
      "socket_type raw: superd serves stream and dgram sockets only"},

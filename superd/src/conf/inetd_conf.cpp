@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "conf/inetd_conf.hpp"
 
+#include <arpa/inet.h>
+
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -141,6 +143,22 @@ void parse_entry(LineReader& r, const std::vector<std::string_view>& f, const st
   if (!e.host.empty() && !only(e.host, ".-_:%*")) {
     r.error("bad host '" + e.host + "'", "expected an address or a host name");
     return;
+  }
+  // An address names its family, which the protocol must allow (tcp6 and
+  // udp6 are IPv6 only, tcp4/udp4 and plain tcp/udp IPv4), as inetd's own
+  // lookup of the host in the protocol's family would require.
+  if (!e.host.empty() && e.host != "*" && e.proto.size() >= 3 && e.proto.substr(3) != "46") {
+    bool v6_proto = e.proto.back() == '6';
+    in_addr v4{};
+    bool v4_host = ::inet_pton(AF_INET, e.host.c_str(), &v4) == 1;
+    bool v6_host = e.host.find(':') != std::string::npos;
+    if ((v6_proto && v4_host) || (!v6_proto && v6_host)) {
+      r.error("host '" + e.host + "' is an IPv" + (v4_host ? "4" : "6") + " address, but protocol '" + e.proto +
+                  "' is IPv" + (v6_proto ? "6" : "4") + " only",
+              v4_host ? "write " + e.proto.substr(0, 3) + " for an IPv4 address"
+                      : "write " + e.proto.substr(0, 3) + "6 for an IPv6 address");
+      return;
+    }
   }
   if (e.service.rfind("tcpmux/", 0) == 0) {
     r.error("TCPMUX service '" + e.service + "' is not supported");

@@ -80,11 +80,21 @@ void do_include(ReadContext& ctx, const FileState& st, const std::string& patter
   Origin here{Layer::ConfFile, st.name, st.line};
   std::string full = pattern.empty() || pattern[0] == '/' ? pattern : dir_of(st.name) + "/" + pattern;
   glob_t g{};
-  // A directory that does not exist matches nothing (like an empty one); any
-  // other failure to read a directory is an error.
+  // A directory that does not exist matches nothing (like an empty one), so
+  // that a drop-in directory may be removed; as that is also what a typo in
+  // its name does, it is a warning. Any other failure to read a directory is
+  // an error.
   auto on_error = [](const char*, int err) { return err == ENOENT || err == ENOTDIR ? 0 : 1; };
   int rc = glob(full.c_str(), 0, on_error, &g);
   bool magic = full.find_first_of("*?[") != std::string::npos;
+  std::string dir = dir_of(full);
+  struct stat dir_st;
+  if (rc == GLOB_NOMATCH && magic && dir.find_first_of("*?[") == std::string::npos &&
+      ::stat(dir.c_str(), &dir_st) != 0 && (errno == ENOENT || errno == ENOTDIR)) {
+    error_at(ctx, st.name, st.line, "include '" + pattern + "': there is no directory '" + dir + "'",
+             "it matches nothing");
+    ctx.diags.back().severity = Severity::Warning;
+  }
   if (rc == GLOB_NOMATCH && !magic) {
     error_at(ctx, st.name, st.line, "include '" + pattern + "': no such file");
   } else if (rc != 0 && rc != GLOB_NOMATCH) {

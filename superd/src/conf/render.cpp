@@ -12,9 +12,11 @@ namespace {
 constexpr std::size_t kCommentColumn = 30;
 
 // Keys that describe how files are read; they are shown commented out,
-// because the listing already contains what they pulled in.
+// because the listing already contains what they pulled in (inetd_conf's
+// entries are listed as the services they became).
 bool file_key(const KeySpec& k) {
-  return std::string_view(k.name) == "conf_file" || std::string_view(k.name) == "include";
+  std::string_view n = k.name;
+  return n == "conf_file" || n == "include" || n == "inetd_conf";
 }
 
 void line(std::ostringstream& os, bool commented, const std::string& key, const std::string& text,

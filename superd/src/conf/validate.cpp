@@ -401,16 +401,19 @@ void check_endpoint_clashes(const Config& c, std::vector<Diagnostic>& diags) {
       address.device.clear();
       auto& list = users[net::endpoint_identity(address)];
       const ServiceConfig* clash = nullptr;
-      for (const User& u : list)
-        if (!clash && u.service != &s &&
-            (u.device.empty() || e.device.empty() || u.device == e.device))
-          clash = u.service;
+      bool twice = false;  // the same service names it again
+      for (const User& u : list) {
+        if (!u.device.empty() && !e.device.empty() && u.device != e.device) continue;
+        if (u.service == &s) twice = true;
+        else if (!clash) clash = u.service;
+      }
       list.push_back(User{&s, e.device});
-      if (!clash) continue;
+      if (!clash && !twice) continue;
       ServiceConfig copy;  // only for locating the message
       copy.name = s.name;
       Checker ck{copy, c, diags};
-      ck.error("port", "endpoint " + e.str() + " is also used by service '" + clash->name + "'");
+      if (twice) ck.error("port", "endpoint " + e.str() + " is given twice", "name each endpoint once");
+      else ck.error("port", "endpoint " + e.str() + " is also used by service '" + clash->name + "'");
     }
   }
 }

@@ -136,7 +136,7 @@ void ServiceImport::decide_skip() {
     skip_ = "socket_type " + socket_type_ + " over protocol " + proto_ + " has no superd endpoint";
   else if (builtin_ && !known_builtin)
     skip_ = "INTERNAL service '" + svc_.name + "' is not a superd built-in (echo, discard, chargen, daytime, time)";
-  else if (!builtin_ && !get("server") && get("redirect"))
+  else if (!builtin_ && get("redirect"))  // xinetd forwards and never runs the server then
     skip_ = "redirect: superd does not forward connections to another host";
   else if (!builtin_ && !get("server"))
     error(nullptr, "no server", "xinetd requires server for a service that is not INTERNAL");

@@ -116,7 +116,6 @@ StatusView Supervisor::status_view() const {
   v.last_reload_error = last_reload_error_;
   v.programs = children_.size();
   v.sessions = sessions_.size();
-  v.active = ctx_.total_active;
   std::map<std::string, std::size_t> children, sessions;
   for (const ChildSet::Info& c : children_.list()) ++children[*c.service];
   for (const StreamSession* s : sessions_.list()) ++sessions[session_service(*s)];
@@ -137,6 +136,10 @@ StatusView Supervisor::status_view() const {
   for (const auto& [name, c] : counters_)
     if (!enabled.count(name) && c->stats.active > 0)
       v.services.push_back(ServiceView{name, ServiceState::Removed, "", {}, c->stats, children[name], sessions[name]});
+  // The sum of the services' counts, wait-mode programs included
+  // (total_active, which max_connections limits, counts connections only).
+  v.active = 0;
+  for (const ServiceView& s : v.services) v.active += std::max(s.stats.active, 0);
   return v;
 }
 

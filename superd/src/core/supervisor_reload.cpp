@@ -73,7 +73,7 @@ Supervisor::ReloadResult Supervisor::reload() {
     log_setup_(*config_, ignored);
   }
   for (const Diagnostic& d : r.diags) log::log_diagnostic(log_, d);
-  if (!next) r.error = "reload failed: the configuration is invalid; still serving the previous one";
+  if (!next) r.error = "reload failed: the configuration is invalid; still serving the previous configuration";
   else if (!r.ok) r.error = "reload failed: " + error + "; still serving the previous configuration";
   if (!r.ok) log_.log(log::kErr, r.error);
   record_reload(r);
