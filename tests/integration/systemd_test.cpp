@@ -46,6 +46,9 @@ BOOST_AUTO_TEST_CASE(socket_activation_hands_over_sockets) {
   BOOST_TEST(contains(log, "inherited socket tcp 127.0.0.1:" + std::to_string(unwanted) +
                                " (fd 4) matches no endpoint; closed"), log);
   BOOST_TEST(tcp_connect(unwanted) == -1);
+  // Connections' log lines name the endpoint alone: a value without blanks.
+  BOOST_TEST(s.wait_log("endpoint=127.0.0.1:" + std::to_string(port) + "/tcp"), s.log());
+  BOOST_TEST(!contains(s.log(), "endpoint=127.0.0.1:" + std::to_string(port) + "/tcp (inherited)"), s.log());
   // Programs do not see the hand-off variables.
   std::string env = tcp_talk(prog, "");
   BOOST_TEST(contains(env, "SUPERD_SERVICE=env"), env);

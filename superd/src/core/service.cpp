@@ -148,7 +148,7 @@ bool Service::lost_socket() const {
 
 std::vector<std::string> Service::addresses() const {
   std::vector<std::string> out;
-  for (const auto& l : sockets_) out.push_back(l->address);
+  for (const auto& l : sockets_) out.push_back(l->inherited ? l->address + " (inherited)" : l->address);
   return out;
 }
 

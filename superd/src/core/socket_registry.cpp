@@ -148,8 +148,9 @@ bool SocketRegistry::open(const SocketPlan& plan, SocketList& out, std::string& 
   if (it != inherited_.end()) {
     sys::UniqueFd fd(it->second);
     inherited_.erase(it);
-    out.push_back(std::make_shared<ListenSocket>(io_, fd.get(), plan.endpoint,
-                                                 plan.endpoint.str() + " (inherited)", false));
+    // `address` stays the endpoint alone: it is a field of every connection's log lines.
+    out.push_back(std::make_shared<ListenSocket>(io_, fd.get(), plan.endpoint, plan.endpoint.str(), false));
+    out.back()->inherited = true;
     fd.release();  // the ListenSocket owns it now
     return true;
   }

@@ -45,6 +45,7 @@ struct ListenSocket : std::enable_shared_from_this<ListenSocket> {
   std::string address;     ///< As bound, for logs: "127.0.0.1:7/tcp".
   boost::asio::posix::stream_descriptor desc;
   bool created_file;       ///< False for inherited sockets: their file is not ours to remove.
+  bool inherited = false;  ///< Passed by systemd (LISTEN_FDS), not bound by superd.
   dev_t file_dev = 0;      ///< The Unix socket file superd created, removed only if still there.
   ino_t file_ino = 0;
   bool closed = false;
