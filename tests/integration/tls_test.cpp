@@ -411,6 +411,34 @@ BOOST_AUTO_TEST_CASE(configuration_errors_name_the_file) {
              e);
 }
 
+// A certificate out of date loads (it may be renewed before anyone checks),
+// but --check and every start and reload say when it expired.
+BOOST_AUTO_TEST_CASE(expired_certificate_is_a_warning) {
+  TempDir dir;
+  const std::string d = dir.path() + "/";
+  // `openssl ca` is the one OpenSSL 3.0 command that sets both dates.
+  dir.write("index.txt", "");
+  dir.write("serial", "01\n");
+  std::string cnf = dir.write("ca.cnf", "[ca]\ndefault_ca = d\n[d]\ndatabase = " + d + "index.txt\nnew_certs_dir = " +
+                                            dir.path() + "\nserial = " + d + "serial\ndefault_md = sha256\n"
+                                            "policy = p\n[p]\ncommonName = supplied\n");
+  RunResult csr = run({kOpenssl, "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                       "-keyout", d + "old.key", "-out", d + "old.csr", "-subj", "/CN=localhost"});
+  BOOST_REQUIRE_MESSAGE(csr.status == 0, csr.err);
+  RunResult sign = run({kOpenssl, "ca", "-batch", "-config", cnf, "-selfsign", "-keyfile", d + "old.key", "-in",
+                        d + "old.csr", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-notext",
+                        "-out", d + "old.pem"});
+  BOOST_REQUIRE_MESSAGE(sign.status == 0, sign.err);
+  std::string conf = dir.write("superd.conf", "[old]\nport = 127.0.0.1:1\nbuiltin = echo\ntls_cert = " + d +
+                                                  "old.pem\ntls_key = " + d + "old.key\n");
+  RunResult check = run({SUPERD_BINARY, "--check", "-c", conf, "--user=nobody"});
+  BOOST_TEST(check.status == 0, check.err);
+  BOOST_TEST(contains(check.err, conf + ":4: warning: service 'old': certificate '" + d +
+                                     "old.pem' expired on 2020-01-02 00:00:00 UTC: clients that check "
+                                     "certificates will refuse the connection"),
+             check.err);
+}
+
 BOOST_AUTO_TEST_CASE(openssl_is_loaded_only_for_tls) {
   auto maps_of = [](pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/maps");

@@ -154,8 +154,15 @@ void check_tls(Checker& ck) {
     alpn = comma == std::string_view::npos ? std::string_view() : alpn.substr(comma + 1);
   }
   net::TlsContext::Error error;
-  s.tls = net::TlsContext::make(t, error);
-  if (!s.tls) ck.error(error.key, error.message);
+  std::vector<net::TlsContext::Error> warnings;
+  s.tls = net::TlsContext::make(t, error, &warnings);
+  if (!s.tls) return ck.error(error.key, error.message);
+  for (const net::TlsContext::Error& w : warnings) {  // served all the same, and said at every load
+    bool ok = ck.ok;
+    ck.error(w.key, w.message);
+    ck.diags.back().severity = Severity::Warning;
+    ck.ok = ok;
+  }
 }
 
 void check_handler(Checker& ck, const BuiltinCatalog& builtins) {

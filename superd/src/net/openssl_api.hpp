@@ -17,7 +17,7 @@
 // (SSL_CTX_set_mode is SSL_CTX_ctrl). One missing here is an undefined
 // reference at link time, since superd does not link OpenSSL.
 #define SUPERD_OPENSSL_FUNCTIONS(X) \
-  X(BIO_ctrl) X(BIO_free) X(BIO_new) X(BIO_s_mem) X(ERR_clear_error) X(ERR_peek_error) \
+  X(ASN1_TIME_to_tm) X(BIO_ctrl) X(BIO_free) X(BIO_new) X(BIO_s_mem) X(ERR_clear_error) X(ERR_peek_error) \
   X(ERR_peek_last_error) X(ERR_reason_error_string) X(EVP_DigestFinal_ex) X(EVP_DigestInit_ex) \
   X(EVP_DigestUpdate) X(EVP_MD_CTX_free) X(EVP_MD_CTX_new) X(EVP_sha256) X(SSL_CIPHER_get_name) \
   X(SSL_CTX_callback_ctrl) X(SSL_CTX_check_private_key) X(SSL_CTX_ctrl) X(SSL_CTX_free) \
@@ -30,8 +30,8 @@
   X(SSL_get_servername) X(SSL_get_verify_result) X(SSL_get_version) X(SSL_load_client_CA_file) \
   X(SSL_new) X(SSL_read) X(SSL_select_next_proto) X(SSL_session_reused) X(SSL_set_SSL_CTX) \
   X(SSL_set_accept_state) X(SSL_set_fd) X(SSL_shutdown) X(SSL_write) X(TLS_server_method) \
-  X(X509_NAME_print_ex) X(X509_check_host) X(X509_free) X(X509_get_issuer_name) \
-  X(X509_get_subject_name) X(X509_verify_cert_error_string)
+  X(X509_NAME_print_ex) X(X509_check_host) X(X509_cmp_current_time) X(X509_free) X(X509_get0_notAfter) \
+  X(X509_get0_notBefore) X(X509_get_issuer_name) X(X509_get_subject_name) X(X509_verify_cert_error_string)
 
 namespace superd::net {
 

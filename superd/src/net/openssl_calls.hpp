@@ -8,6 +8,7 @@
 
 #include "net/openssl_api.hpp"
 
+#define ASN1_TIME_to_tm (::superd::net::openssl_api.ASN1_TIME_to_tm)
 #define BIO_ctrl (::superd::net::openssl_api.BIO_ctrl)
 #define BIO_free (::superd::net::openssl_api.BIO_free)
 #define BIO_new (::superd::net::openssl_api.BIO_new)
@@ -64,7 +65,10 @@
 #define TLS_server_method (::superd::net::openssl_api.TLS_server_method)
 #define X509_NAME_print_ex (::superd::net::openssl_api.X509_NAME_print_ex)
 #define X509_check_host (::superd::net::openssl_api.X509_check_host)
+#define X509_cmp_current_time (::superd::net::openssl_api.X509_cmp_current_time)
 #define X509_free (::superd::net::openssl_api.X509_free)
+#define X509_get0_notAfter (::superd::net::openssl_api.X509_get0_notAfter)
+#define X509_get0_notBefore (::superd::net::openssl_api.X509_get0_notBefore)
 #define X509_get_issuer_name (::superd::net::openssl_api.X509_get_issuer_name)
 #define X509_get_subject_name (::superd::net::openssl_api.X509_get_subject_name)
 #define X509_verify_cert_error_string (::superd::net::openssl_api.X509_verify_cert_error_string)

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <tuple>
@@ -69,6 +70,26 @@ std::string fingerprint_of(const TlsSettings& s) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
+// A certificate out of its validity period loads, but every client that
+// checks it refuses the connection: "" when in date, else why not.
+std::string out_of_date(SSL_CTX* ctx, const std::string& file) {
+  X509* x = SSL_CTX_get0_certificate(ctx);
+  if (!x) return {};
+  auto when = [](const ASN1_TIME* t) {
+    std::tm tm{};
+    char text[32];
+    if (ASN1_TIME_to_tm(t, &tm) != 1 || std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+      return std::string("a date OpenSSL cannot read");
+    return std::string(text);
+  };
+  const char* effect = ": clients that check certificates will refuse the connection";
+  if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0)
+    return "certificate '" + file + "' expired on " + when(X509_get0_notAfter(x)) + effect;
+  if (X509_cmp_current_time(X509_get0_notBefore(x)) > 0)
+    return "certificate '" + file + "' is not valid before " + when(X509_get0_notBefore(x)) + effect;
+  return {};
+}
+
 bool is_directory(const std::string& path) {
   struct stat st{};
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
@@ -87,7 +108,8 @@ std::string tls_error_text(const char* fallback) {
   return reason ? reason : "error " + std::to_string(e);
 }
 
-std::shared_ptr<const TlsContext> TlsContext::make(const TlsSettings& s, Error& error) {
+std::shared_ptr<const TlsContext> TlsContext::make(const TlsSettings& s, Error& error,
+                                                   std::vector<Error>* warnings) {
   if (std::string why; !load_openssl(why)) {
     error = Error{"tls_cert", why};
     return nullptr;
@@ -140,6 +162,8 @@ std::shared_ptr<const TlsContext> TlsContext::make(const TlsSettings& s, Error& 
     }
     if (SSL_CTX_check_private_key(ctx) != 1)
       return fail("tls_key", "key file '" + key + "' does not match certificate '" + cert + "'");
+    if (warnings)
+      if (std::string why = out_of_date(ctx, cert); !why.empty()) warnings->push_back(Error{"tls_cert", why});
     if (!s.ciphers.empty() && SSL_CTX_set_cipher_list(ctx, s.ciphers.c_str()) != 1)
       return fail("tls_ciphers", "no TLS 1.2 cipher in '" + s.ciphers + "'");
     if (!s.ciphersuites.empty() && SSL_CTX_set_ciphersuites(ctx, s.ciphersuites.c_str()) != 1)

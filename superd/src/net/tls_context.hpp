@@ -41,8 +41,11 @@ class TlsContext {
   struct Error {
     std::string key, message;
   };
-  /// Loads `s`; on failure returns nullptr and fills `error`.
-  static std::shared_ptr<const TlsContext> make(const TlsSettings& s, Error& error);
+  /// Loads `s`; on failure returns nullptr and fills `error`. What loads
+  /// but clients would refuse (a certificate out of its validity period)
+  /// goes to `warnings` when given.
+  static std::shared_ptr<const TlsContext> make(const TlsSettings& s, Error& error,
+                                                std::vector<Error>* warnings = nullptr);
   ~TlsContext();
   TlsContext(const TlsContext&) = delete;
   TlsContext& operator=(const TlsContext&) = delete;
