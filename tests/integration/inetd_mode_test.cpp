@@ -4,6 +4,7 @@
 // --inetd) and by systemd-socket-activate --inetd; built-ins, programs with
 // their UCSPI environment and exit status, refusals, datagrams, and every
 // descriptor 0 it cannot serve.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
@@ -51,6 +52,28 @@ BOOST_AUTO_TEST_CASE(a_program_gets_the_peer_and_its_status_is_superds) {
   BOOST_TEST(tcp_talk(r.ports[0], "", 64, 5) == "TCP 127.0.0.1 " + std::to_string(r.ports[0]) + "\n");
   BOOST_TEST(r.superd->wait_log("service=outer"), r.superd->log());
   BOOST_TEST(r.superd->wait_log("status=exit:3"), r.superd->log());
+}
+
+// Behind TLS the relay is the connection: --inetd ends only once all the
+// program wrote, and the close_notify, reached the client.
+BOOST_AUTO_TEST_CASE(a_tls_program_is_relayed_to_its_last_byte) {
+  BOOST_REQUIRE_MESSAGE(has("socat"), "socat is needed");
+  Running r(outer("big"), 1);
+  const std::string d = r.dir.path() + "/";
+  RunResult cert = run({"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                        "-nodes", "-keyout", d + "k.pem", "-out", d + "c.pem", "-days", "2", "-subj", "/CN=localhost"});
+  BOOST_REQUIRE_MESSAGE(cert.status == 0, cert.err);
+  r.dir.write("inner.conf", "[big]\nport = 127.0.0.1:4/tcp\ndisabled = yes\n" + user_line() +
+                                "exec = /usr/bin/head -c 16000000 /dev/zero\n"
+                                "tls_cert = " + d + "c.pem\ntls_key = " + d + "k.pem\n");
+  ::chmod(r.dir.path().c_str(), 0755);  // the inner superd reads the key as root, the program runs as nobody
+  // A client that reads late: the program is done, and its output still in
+  // the relay's way, well before the client has it all.
+  RunResult got = run({"socat", "-u", "OPENSSL:127.0.0.1:" + std::to_string(r.ports[0]) + ",verify=0",
+                       "SYSTEM:sleep 2; wc -c"},
+                      "", 30);
+  BOOST_TEST(got.out == "16000000\n", got.err + r.superd->log());
+  BOOST_TEST(r.superd->wait_log("status=exit:0"), r.superd->log());
 }
 
 BOOST_AUTO_TEST_CASE(access_rules_refuse_with_status_2) {

@@ -92,7 +92,10 @@ int Supervisor::serve_inetd(std::shared_ptr<const conf::Config> config, const st
   if (stream) {
     if (builtin) ::fcntl(conn, F_SETFL, ::fcntl(conn, F_GETFL) | O_NONBLOCK);
     service->serve_connection(conn);
-    while ((children_.size() > 0 || sessions_.size() > 0 || ctx_.pending > 0) && io_.run_one() > 0) {
+    // A TLS relay is the connection itself: it ends after the program, once
+    // the program's last bytes and the close_notify reached the client.
+    while ((children_.size() > 0 || sessions_.size() > 0 || ctx_.pending > 0 || !ctx_.tls_relays->empty()) &&
+           io_.run_one() > 0) {
     }
   } else {
     // Datagrams are answered until none came for `timeout` seconds.
