@@ -130,6 +130,13 @@ BOOST_AUTO_TEST_CASE(entries_become_settings_at_their_lines) {
   BOOST_TEST(got == want, boost::test_tools::per_element());
 }
 
+// The host of a "HOST:" line reaches Unix entries too; they have no address family to check.
+BOOST_AUTO_TEST_CASE(unix_entries_after_an_ipv6_host_line) {
+  Parsed p = parse("[::1]:\n/run/y.sock stream unix nowait nobody /bin/cat\n::1:echo stream tcp6 nowait root internal\n");
+  BOOST_TEST(p.diags.empty(), p.first_error());
+  BOOST_TEST(p.entries.size() == 2u);
+}
+
 BOOST_AUTO_TEST_CASE(names_stay_unique) {
   Parsed p = parse(
       "127.0.0.1:echo stream tcp nowait root internal\n"

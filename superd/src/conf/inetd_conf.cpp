@@ -147,7 +147,7 @@ void parse_entry(LineReader& r, const std::vector<std::string_view>& f, const st
   // An address names its family, which the protocol must allow (tcp6 and
   // udp6 are IPv6 only, tcp4/udp4 and plain tcp/udp IPv4), as inetd's own
   // lookup of the host in the protocol's family would require.
-  if (!e.host.empty() && e.host != "*" && e.proto.size() >= 3 && e.proto.substr(3) != "46") {
+  if (e.proto != "unix" && !e.host.empty() && e.host != "*" && e.proto.substr(3) != "46") {
     bool v6_proto = e.proto.back() == '6';
     in_addr v4{};
     bool v4_host = ::inet_pton(AF_INET, e.host.c_str(), &v4) == 1;

@@ -44,15 +44,7 @@ HubProgram::HubProgram(Context& ctx, ServiceRuntime& rt, std::function<void(std:
   program_ = proc::make_template(cfg, rt.snapshot().self, &cfg.hub_handler);
 }
 
-HubProgram::~HubProgram() {
-  stop();
-  not_ending();
-}
-
-void HubProgram::not_ending() {
-  if (ending_) --ctx_.ending_sessions;
-  ending_ = false;
-}
+HubProgram::~HubProgram() { stop(); }
 
 void HubProgram::log(int level, const std::string& message) {
   if (!stopped_) rt_.log(level, message);
@@ -78,8 +70,8 @@ void HubProgram::stop() {
   // still there after shutdown_timeout is killed (exited() clears pid_).
   // Shutdown waits for it meanwhile: the SIGKILL needs the loop.
   ::kill(-pid_, SIGTERM);
-  if (!ending_) {
-    ending_ = true;
+  if (!*ending_) {
+    *ending_ = true;
     ++ctx_.ending_sessions;
   }
   restart_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -126,8 +118,12 @@ void HubProgram::spawn() {
   if (r.error) log(log::kErr, "hub_handler: " + r.describe(program_.path) + " (pid " + std::to_string(r.pid) + ")");
   pid_ = r.pid;
   double started = now_seconds();
+  // The count stop() made is taken back at the reap, even when this object
+  // is gone by then (its SIGKILL timer was the last to hold it).
   ctx_.children.add(pid_, cfg.name, "hub_handler", relayed,
-                    [weak = weak_from_this(), started](int status) {
+                    [weak = weak_from_this(), started, ending = ending_, &ctx = ctx_](int status) {
+                      if (*ending) --ctx.ending_sessions;
+                      *ending = false;
                       if (auto self = weak.lock()) self->exited(status, started);
                     });
   if (ctx_.counts_changed) ctx_.counts_changed();
@@ -152,7 +148,6 @@ void HubProgram::spawn() {
 void HubProgram::exited(int status, double started) {
   pid_t pid = pid_;
   pid_ = -1;
-  not_ending();
   disconnect();
   if (stopped_) return;
   double lived = now_seconds() - started;

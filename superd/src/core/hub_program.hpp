@@ -69,8 +69,6 @@ class HubProgram : public std::enable_shared_from_this<HubProgram> {
   /// Closes the socketpair: the program sees the end of its input.
   void disconnect();
   void log(int level, const std::string& message);
-  /// Takes it off Context::ending_sessions, if stop() counted it there.
-  void not_ending();
 
   Context& ctx_;
   ServiceRuntime& rt_;
@@ -89,7 +87,8 @@ class HubProgram : public std::enable_shared_from_this<HubProgram> {
   std::size_t out_pos_ = 0;
   std::size_t out_max_;
   bool reading_ = false, writing_ = false, stopped_ = false;
-  bool ending_ = false;  ///< Counted in Context::ending_sessions: sent SIGTERM, not reaped yet.
+  /// Counted in Context::ending_sessions: sent SIGTERM by stop(), not reaped yet.
+  std::shared_ptr<bool> ending_ = std::make_shared<bool>(false);
   int fast_exits_ = 0;
   std::uint64_t lost_ = 0;  ///< Events lost since the program last stopped running.
 };

@@ -36,6 +36,7 @@ void Service::serve_tls(int fd, Peer& peer) {
         ctx_.io, fd, cfg_.tls, timeout,
         [self, peer, pair](TlsRelay& relay) mutable {
           --self->ctx_.pending;
+          if (self->ctx_.stopping) return self->finish(peer, -1);  // no new program or session: the relay closes
           int inner = relay.open_inner(self->builtin_ != nullptr, pair.get());
           pair.reset();
           if (inner < 0) {
