@@ -54,6 +54,17 @@ RunResult s_client(int port, const std::vector<std::string>& extra, const std::s
   return run(argv, input, 20);
 }
 
+// openssl s_client to 127.0.0.1:`port` on a thread of its own, into `out`:
+// its input stays open for `seconds` and -quiet ignores its end, so it
+// reads until superd closes the connection.
+std::thread quiet_client(int port, int seconds, RunResult& out) {
+  return std::thread([port, seconds, &out] {
+    out = run({"/bin/sh", "-c", "sleep " + std::to_string(seconds) + " | " + kOpenssl +
+                                    " s_client -connect 127.0.0.1:" + std::to_string(port) + " -quiet"},
+              "", 20);
+  });
+}
+
 const std::string kEnvProgram =
     "exec = /bin/sh -c 'env | grep ^SSL_ | sort; echo TCPREMOTEIP=$TCPREMOTEIP'\n";
 
@@ -117,11 +128,7 @@ BOOST_AUTO_TEST_CASE(a_program_that_ends_its_output_first_costs_no_cpu) {
                "exec = /usr/bin/python3 -c \"import socket, time; s = socket.socket(fileno=1); "
                "s.sendall(b'bye\\\\n'); s.shutdown(socket.SHUT_WR); time.sleep(3)\"\n" + keys_in_certs());
   RunResult r;
-  std::thread client([&] {
-    r = run({"/bin/sh", "-c", "sleep 4 | " + kOpenssl + " s_client -connect 127.0.0.1:" +
-                                  std::to_string(t.port()) + " -quiet"},
-            "", 20);
-  });
+  std::thread client = quiet_client(t.port(), 4, r);
   // Handshake, program start and its shutdown take well under a second.
   std::this_thread::sleep_for(std::chrono::milliseconds(1000));
   double cpu0 = cpu_seconds(t.superd().pid());
@@ -138,11 +145,7 @@ BOOST_AUTO_TEST_CASE(sigterm_lets_a_relayed_program_finish) {
   TlsRunning t("shutdown_timeout = 10\n[slow]\nport = 127.0.0.1:@P0@\n" + user_line() +
                "exec = /bin/sh -c 'echo started; echo program-is-up >&2; sleep 2; echo finished'\n" + keys_in_certs());
   RunResult r;
-  std::thread client([&] {
-    r = run({"/bin/sh", "-c", "sleep 6 | " + kOpenssl + " s_client -connect 127.0.0.1:" +
-                                  std::to_string(t.port()) + " -quiet"},
-            "", 20);
-  });
+  std::thread client = quiet_client(t.port(), 6, r);
   BOOST_REQUIRE_MESSAGE(t.superd().wait_log("program-is-up"), t.superd().log());
   BOOST_TEST(t.superd().stop(SIGTERM) == 0);
   client.join();
@@ -157,11 +160,7 @@ BOOST_AUTO_TEST_CASE(sigterm_ends_a_relayed_program_after_shutdown_timeout) {
   TlsRunning t("shutdown_timeout = 1\n[stuck]\nport = 127.0.0.1:@P0@\n" + user_line() +
                "exec = /bin/sh -c 'echo started; echo program-is-up >&2; exec sleep 4'\n" + keys_in_certs());
   RunResult r;
-  std::thread client([&] {
-    r = run({"/bin/sh", "-c", "sleep 8 | " + kOpenssl + " s_client -connect 127.0.0.1:" +
-                                  std::to_string(t.port()) + " -quiet"},
-            "", 20);
-  });
+  std::thread client = quiet_client(t.port(), 8, r);
   BOOST_REQUIRE_MESSAGE(t.superd().wait_log("program-is-up"), t.superd().log());
   BOOST_TEST(t.superd().stop(SIGTERM) == 0);
   client.join();
@@ -176,11 +175,7 @@ BOOST_AUTO_TEST_CASE(a_handshake_done_during_shutdown_starts_no_program) {
   TlsRunning t("shutdown_timeout = 10\n[p]\nport = 127.0.0.1:@P0@\n" + user_line() +
                "exec = /bin/sh -c 'echo program-is-up >&2; sleep 3'\n" + keys_in_certs());
   RunResult first;
-  std::thread keeper([&] {  // its relay keeps superd finishing for 3 s
-    first = run({"/bin/sh", "-c", "sleep 6 | " + kOpenssl + " s_client -connect 127.0.0.1:" +
-                                      std::to_string(t.port()) + " -quiet"},
-                "", 20);
-  });
+  std::thread keeper = quiet_client(t.port(), 6, first);  // its relay keeps superd finishing for 3 s
   BOOST_REQUIRE_MESSAGE(t.superd().wait_log("program-is-up"), t.superd().log());
   // Connected (and so accepted) now, shaking hands only after the SIGTERM.
   std::string late = t.dir() + "/late";
@@ -246,11 +241,7 @@ BOOST_AUTO_TEST_CASE(out_of_descriptors_a_client_waits_rather_than_being_dropped
                                    "/tcp: Too many open files (service t); pausing for 1s"),
                         s.log());
   RunResult r;
-  std::thread client([&] {
-    r = run({"/bin/sh", "-c", "sleep 8 | " + kOpenssl + " s_client -connect 127.0.0.1:" + std::to_string(port) +
-                                  " -quiet"},
-            "", 20);
-  });
+  std::thread client = quiet_client(port, 8, r);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   ::close(held.front());  // accepted long ago: its handshake fails and frees what it held
   client.join();
