@@ -2,7 +2,6 @@
 #include "conf/inetd_conf.hpp"
 
 #include <arpa/inet.h>
-
 #include <sys/stat.h>
 
 #include <algorithm>
