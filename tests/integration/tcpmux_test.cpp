@@ -8,6 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "ctl.hpp"
 #include "running.hpp"
 
 using namespace superd::test;
@@ -77,6 +78,20 @@ BOOST_AUTO_TEST_CASE(refusals_answer_minus_and_are_logged) {
   BOOST_TEST(mux(r, "full\r\n") == "-Service busy\r\n");
   BOOST_TEST(r.superd->wait_log("refuse service=full peer=127.0.0.1:"), r.superd->log());
   BOOST_TEST(r.superd->wait_log(" reason=max_instances "), r.superd->log());
+}
+
+// Over max_rate a client handed over by TCPMUX cannot wait in a backlog: it
+// is refused, logged and counted as such (refused_by, the metrics).
+BOOST_AUTO_TEST_CASE(over_max_rate_is_a_counted_refusal) {
+  if (!has_nc()) return;
+  Running r("control_socket = @DIR@/ctl\n[mux]\nport = 127.0.0.1:@P0@\nbuiltin = tcpmux\ntimeout = 2\n"
+            "[slow]\nbuiltin = daytime\ntcpmux_name = slow\nmax_rate = 0.01\n", 1);
+  BOOST_TEST(mux(r, "slow\r\n").size() > 2u);  // the one token: today's date
+  BOOST_TEST(mux(r, "slow\r\n") == "-Service busy\r\n");
+  BOOST_TEST(r.superd->wait_log("refuse service=slow peer=127.0.0.1:"), r.superd->log());
+  BOOST_TEST(r.superd->wait_log(" reason=max_rate "), r.superd->log());
+  RunResult st = ctl(r, {"status"});
+  BOOST_TEST(contains(st.out, "refused_by=max_rate:1"), st.out + st.err);
 }
 
 BOOST_AUTO_TEST_CASE(a_silent_client_times_out_and_a_long_line_is_refused) {

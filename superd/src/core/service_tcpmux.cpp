@@ -122,8 +122,8 @@ void Service::serve_via_tcpmux(int fd, const std::string& via, bool ack, const s
     case Admission::Accept: break;
     case Admission::PauseInstances: return no("Service busy", Refusal::MaxInstances, "");
     case Admission::PauseConnections: return no("Service busy", Refusal::MaxConnections, "");
-    case Admission::PauseRate:
-      return refuse_mux(fd, peer, "Service busy", "max_rate (service " + cfg_.name + ")");
+    // A handed-over client cannot wait in a backlog: over the rate it is refused, and counted so.
+    case Admission::PauseRate: return no("Service busy", Refusal::MaxRate, "");
   }
   if (cfg_.max_per_source >= 0 && counters_->sources.count(peer.source) >= cfg_.max_per_source)
     return no("Too many connections from your address", Refusal::MaxPerSource, "");

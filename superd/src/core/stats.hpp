@@ -22,7 +22,7 @@ constexpr std::size_t kRefusals = 7;
 /// "access", "max_per_source", "max_instances", "max_connections", "proxy"
 /// (a PROXY protocol header missing, malformed, or from a source not in
 /// proxy_from), "tls" (a failed TLS handshake), "max_rate" (a UDP session
-/// over the rate; connections wait instead).
+/// or a client handed over by TCPMUX over the rate; other connections wait).
 const char* refusal_name(Refusal r);
 
 /// Durations of connections (or wait-mode programs), in fixed buckets.
